@@ -1,0 +1,88 @@
+/* Exception and interrupt entry: build struct cpu_user_regs, call do_trap(), return. */
+#include <asm/config.h>
+
+        .section .text.entry, "ax"
+
+/* Error code and vector share one 8-byte slot: error in the low half. */
+.macro EXC_NOERR vec
+        .balign 16
+        pushq   $0
+        movl    $\vec, 4(%rsp)
+        jmp     common_entry
+.endm
+.macro EXC_ERR vec
+        .balign 16
+        movl    $\vec, 4(%rsp)
+        jmp     common_entry
+.endm
+
+        .balign 16
+        .globl  trap_stubs
+trap_stubs:
+        EXC_NOERR 0
+        EXC_NOERR 1
+        EXC_NOERR 2
+        EXC_NOERR 3
+        EXC_NOERR 4
+        EXC_NOERR 5
+        EXC_NOERR 6
+        EXC_NOERR 7
+        EXC_ERR   8
+        EXC_NOERR 9
+        EXC_ERR   10
+        EXC_ERR   11
+        EXC_ERR   12
+        EXC_ERR   13
+        EXC_ERR   14
+        EXC_NOERR 15
+        EXC_NOERR 16
+        EXC_ERR   17
+        EXC_NOERR 18
+        EXC_NOERR 19
+        EXC_NOERR 20
+        EXC_ERR   21
+        .set    vec, 22
+        .rept   256 - 22
+        EXC_NOERR vec
+        .set    vec, vec + 1
+        .endr
+
+common_entry:
+        cld
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        mov     %rsp, %rdi
+        /* The CPU aligned the frame; 21 quadwords leave us 8 off for the call. */
+        sub     $8, %rsp
+        call    do_trap
+        add     $8, %rsp
+        pop     %r15
+        pop     %r14
+        pop     %r13
+        pop     %r12
+        pop     %rbp
+        pop     %rbx
+        pop     %r11
+        pop     %r10
+        pop     %r9
+        pop     %r8
+        pop     %rax
+        pop     %rcx
+        pop     %rdx
+        pop     %rsi
+        pop     %rdi
+        add     $8, %rsp
+        iretq

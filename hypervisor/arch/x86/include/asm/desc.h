@@ -1,0 +1,24 @@
+/* Descriptor tables: per-CPU GDT and TSS, the shared IDT. */
+#ifndef ASM_DESC_H
+#define ASM_DESC_H
+
+#include <tern/types.h>
+
+struct __attribute__((packed)) tss64 {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+};
+_Static_assert(sizeof(struct tss64) == 104, "TSS layout");
+
+enum { IST_NONE, IST_NMI, IST_DF, IST_MC, IST_MAX };
+
+void idt_init(void);
+void idt_load(void);
+int cpu_desc_init(unsigned int cpu, unsigned long stack_top);
+
+#endif

@@ -1,0 +1,85 @@
+/* IPIs: cross-CPU function calls and wake-ups; the idle loop. */
+#include <tern/bug.h>
+#include <tern/irq.h>
+#include <tern/percpu.h>
+#include <tern/printk.h>
+#include <tern/smp.h>
+#include <tern/softirq.h>
+#include <tern/spinlock.h>
+#include <tern/time.h>
+#include <asm/apic.h>
+#include <asm/processor.h>
+
+unsigned long __per_cpu_offset[NR_CPUS];
+DEFINE_PER_CPU(unsigned long, idle_halts);
+
+static DEFINE_SPINLOCK(call_lock);
+static struct {
+    void (*fn)(void *);
+    void *data;
+    unsigned int pending;
+} call;
+
+static void call_function_interrupt(struct cpu_user_regs *regs)
+{
+    void (*fn)(void *) = call.fn;
+    void *data = call.data;
+
+    fn(data);
+    __atomic_fetch_sub(&call.pending, 1, __ATOMIC_RELEASE);
+}
+
+static void event_check_interrupt(struct cpu_user_regs *regs)
+{
+    /* Waking from hlt is the point; the idle loop runs the softirqs. */
+}
+
+void smp_call_function(void (*fn)(void *), void *data)
+{
+    unsigned int me = smp_processor_id();
+    s_time_t deadline;
+
+    spin_lock(&call_lock);
+    call.fn = fn;
+    call.data = data;
+    call.pending = nr_cpus_online - 1;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if (cpu != me && cpu_online(cpu))
+            apic_send_ipi(cpu_apic_id[cpu], CALL_FUNCTION_VECTOR);
+    deadline = NOW() + SECONDS(2);
+    while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) {
+        if (NOW() > deadline)
+            panic("smp_call_function: %u CPUs did not answer", call.pending);
+        cpu_relax();
+    }
+    spin_unlock(&call_lock);
+}
+
+void smp_send_event_check(unsigned int cpu)
+{
+    if (cpu_online(cpu))
+        apic_send_ipi(cpu_apic_id[cpu], EVENT_CHECK_VECTOR);
+}
+
+void smp_init_ipis(void)
+{
+    set_irq_handler(CALL_FUNCTION_VECTOR, call_function_interrupt);
+    set_irq_handler(EVENT_CHECK_VECTOR, event_check_interrupt);
+}
+
+void __attribute__((noreturn)) idle_loop(void)
+{
+    unsigned int cpu = smp_processor_id();
+
+    for (;;) {
+        local_irq_disable();
+        if (softirq_pending(cpu)) {
+            local_irq_enable();
+            do_softirq();
+            continue;
+        }
+        this_cpu(idle_halts)++;
+        safe_halt();
+    }
+}

@@ -1,0 +1,45 @@
+/* Softirqs: interrupt handlers raise them; the idle loop (later, exit-to-guest) runs them. */
+#include <tern/bug.h>
+#include <tern/percpu.h>
+#include <tern/smp.h>
+#include <tern/softirq.h>
+#include <asm/processor.h>
+
+static softirq_handler_t handlers[NR_SOFTIRQS];
+static unsigned long pending[NR_CPUS];
+
+void open_softirq(unsigned int nr, softirq_handler_t handler)
+{
+    BUG_ON(nr >= NR_SOFTIRQS);
+    handlers[nr] = handler;
+}
+
+void raise_softirq(unsigned int nr)
+{
+    __atomic_fetch_or(&pending[smp_processor_id()], 1ul << nr, __ATOMIC_SEQ_CST);
+}
+
+void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
+{
+    unsigned long old = __atomic_fetch_or(&pending[cpu], 1ul << nr, __ATOMIC_SEQ_CST);
+
+    if (cpu != smp_processor_id() && !(old & (1ul << nr)))
+        smp_send_event_check(cpu);
+}
+
+bool softirq_pending(unsigned int cpu)
+{
+    return __atomic_load_n(&pending[cpu], __ATOMIC_ACQUIRE) != 0;
+}
+
+void do_softirq(void)
+{
+    unsigned int cpu = smp_processor_id();
+    unsigned long bits;
+
+    while ((bits = __atomic_exchange_n(&pending[cpu], 0, __ATOMIC_ACQ_REL))) {
+        for (unsigned int nr = 0; nr < NR_SOFTIRQS; nr++)
+            if ((bits & (1ul << nr)) && handlers[nr])
+                handlers[nr]();
+    }
+}

@@ -1,0 +1,99 @@
+/* Software timers: a min-heap per CPU; the local APIC timer is armed for the earliest. */
+#include <tern/bug.h>
+#include <tern/errno.h>
+#include <tern/irq.h>
+#include <tern/smp.h>
+#include <tern/softirq.h>
+#include <tern/spinlock.h>
+#include <tern/time.h>
+#include <tern/timer.h>
+#include <tern/xmalloc.h>
+
+#define TIMERS_PER_CPU 1024
+
+static struct {
+    spinlock_t lock;
+    struct timerq q;
+} cpu_timers[NR_CPUS];
+
+void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
+{
+    timer_init(t, fn, data);
+    t->cpu = cpu;
+}
+
+/* Caller holds the CPU's lock. Re-arms the hardware for the head of the queue. */
+static void reprogram(unsigned int cpu)
+{
+    struct timer *first = timerq_first(&cpu_timers[cpu].q);
+
+    if (cpu == smp_processor_id())
+        arch_timer_program(first ? first->expires : 0);
+    else
+        cpu_raise_softirq(cpu, TIMER_SOFTIRQ); /* it re-arms itself */
+}
+
+int set_timer(struct timer *t, s_time_t expires)
+{
+    unsigned int cpu = t->cpu;
+    unsigned long flags;
+    int rc;
+
+    spin_lock_irqsave(&cpu_timers[cpu].lock, flags);
+    t->expires = expires;
+    rc = timerq_add(&cpu_timers[cpu].q, t);
+    if (!rc && timerq_first(&cpu_timers[cpu].q) == t)
+        reprogram(cpu);
+    spin_unlock_irqrestore(&cpu_timers[cpu].lock, flags);
+    return rc;
+}
+
+void stop_timer(struct timer *t)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&cpu_timers[t->cpu].lock, flags);
+    if (t->active)
+        timerq_del(&cpu_timers[t->cpu].q, t);
+    spin_unlock_irqrestore(&cpu_timers[t->cpu].lock, flags);
+}
+
+static void timer_softirq(void)
+{
+    unsigned int cpu = smp_processor_id();
+    unsigned long flags;
+    struct timer *t;
+
+    spin_lock_irqsave(&cpu_timers[cpu].lock, flags);
+    while ((t = timerq_pop_expired(&cpu_timers[cpu].q, NOW()))) {
+        /* the lock is dropped so a handler may re-arm its own timer */
+        spin_unlock_irqrestore(&cpu_timers[cpu].lock, flags);
+        t->fn(t->data);
+        spin_lock_irqsave(&cpu_timers[cpu].lock, flags);
+    }
+    reprogram(cpu);
+    spin_unlock_irqrestore(&cpu_timers[cpu].lock, flags);
+}
+
+static void timer_interrupt(struct cpu_user_regs *regs)
+{
+    raise_softirq(TIMER_SOFTIRQ);
+}
+
+int timers_init_cpu(unsigned int cpu)
+{
+    struct timer **storage = xzalloc_array(struct timer *, TIMERS_PER_CPU);
+
+    if (!storage)
+        return -ENOMEM;
+    cpu_timers[cpu].lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    timerq_init(&cpu_timers[cpu].q, storage, TIMERS_PER_CPU, cpu);
+    return 0;
+}
+
+void timers_init(void)
+{
+    open_softirq(TIMER_SOFTIRQ, timer_softirq);
+    set_irq_handler(TIMER_VECTOR, timer_interrupt);
+    BUG_ON(timers_init_cpu(0));
+}

@@ -1,0 +1,31 @@
+/* Hypervisor memory management: boot-time allocation, page tables, the frame allocator. */
+#ifndef TERN_MM_H
+#define TERN_MM_H
+
+#include <tern/types.h>
+#include <tern/page.h>
+
+/* Boot: hands out frames before the buddy allocator exists. */
+void early_alloc_init(paddr_t start, paddr_t limit);
+paddr_t early_alloc_pages(unsigned long nr);  /* zeroed; panics when out of memory */
+paddr_t early_alloc_end(void);
+
+/* Page tables of the hypervisor's own address space. */
+void paging_init(void);
+int map_pages(unsigned long va, paddr_t pa, unsigned long nr, uint64_t flags);
+void unmap_pages(unsigned long va, unsigned long nr);
+void *ioremap(paddr_t pa, size_t size);
+void *vmap_reserve(size_t size);            /* address space only */
+void paging_drop_identity(void);
+paddr_t idle_pml4_pa(void);
+bool hypervisor_va_mapped(unsigned long va);
+
+/* The frame allocator: after frames_init(), the heap (xmalloc) is usable. */
+void frames_init(void);
+struct page_info *alloc_domheap_pages(unsigned int order);
+void *alloc_xenheap_pages(unsigned int order);  /* zeroed, direct-mapped */
+void free_xenheap_pages(void *va, unsigned int order);
+uint64_t frames_free_pages(void);
+uint64_t frames_total_pages(void);
+
+#endif

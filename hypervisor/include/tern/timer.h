@@ -1,0 +1,14 @@
+/* Per-CPU one-shot software timers, run from TIMER_SOFTIRQ. */
+#ifndef TERN_TIMER_H
+#define TERN_TIMER_H
+
+#include <tern/timerq.h>
+
+/* Binds t to a CPU; its function runs there. */
+void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
+int set_timer(struct timer *t, s_time_t expires);
+void stop_timer(struct timer *t);
+int timers_init_cpu(unsigned int cpu);
+void timers_init(void);
+
+#endif
