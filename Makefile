@@ -11,6 +11,9 @@ SMP    ?= 2
 MEM    ?= 512
 export O ACCEL
 
+# The Python that has pytest (Debian's python3-pytest); looked up after `deps` ran.
+PYTHON = $(shell for p in python3 /usr/bin/python3; do $$p -c 'import pytest' 2>/dev/null && echo $$p && break; done)
+
 COMPONENTS := hypervisor migrate snapshot-store dom0-tools tests/unit
 
 .PHONY: all deps $(COMPONENTS) iso run run-direct test bench clean
@@ -38,11 +41,11 @@ run-direct: deps all
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@python3 tests/run.py
+	@$(PYTHON) tests/run.py
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@python3 tests/bench/run.py
+	@$(PYTHON) tests/bench/run.py
 
 clean:
 	rm -rf $(O)

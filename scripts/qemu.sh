@@ -2,9 +2,10 @@
 # Boots the hypervisor in QEMU: from the GRUB ISO (--iso) or directly (--kernel, multiboot1
 # through QEMU's loader with qboot, no BIOS). Serial console on stdout.
 # usage: qemu.sh (--iso FILE | --kernel ELF [--append CMDLINE] [--initrd "m1 args,m2"])
-#                [--accel tcg|kvm] [--smp N] [--mem MiB] [--cpu MODEL] [--interactive] [--timeout S]
+#                [--accel tcg|kvm] [--smp N] [--mem MiB] [--cpu MODEL] [--machine q35|pc]
+#                [--interactive] [--timeout S]
 set -euo pipefail
-iso= kernel= append= initrd= accel=tcg smp=2 mem=512 cpu=qemu64 interactive=0 timeout=0
+iso= kernel= append= initrd= accel=tcg smp=2 mem=512 cpu=qemu64 machine=q35 interactive=0 timeout=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --iso) iso=$2; shift ;;
@@ -15,6 +16,7 @@ while [[ $# -gt 0 ]]; do
     --smp) smp=$2; shift ;;
     --mem) mem=$2; shift ;;
     --cpu) cpu=$2; shift ;;
+    --machine) machine=$2; shift ;;
     --interactive) interactive=1 ;;
     --timeout) timeout=$2; shift ;;
     *) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
@@ -22,7 +24,7 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-args=(-machine q35 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" -no-reboot
+args=(-machine "$machine" -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" -no-reboot
       -device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none -vga none -net none)
 if [[ -n $iso ]]; then
   args+=(-cdrom "$iso" -boot d)

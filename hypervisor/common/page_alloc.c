@@ -128,6 +128,13 @@ void frames_init(void)
         if (s < e)
             add_usable_range(s, e, used_end);
     }
+    /* The image and the boot modules belong to the hypervisor until a domain takes them. */
+    for (mfn_t m = PFN_DOWN(__pa(__image_start)); m < used_end && m < nr; m++)
+        table[m].owner = DOMID_XEN;
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+        for (mfn_t m = PFN_DOWN(boot_info.modules[i].start);
+             m < PFN_UP(boot_info.modules[i].end) && m < nr; m++)
+            table[m].owner = DOMID_XEN;
     total_pages = buddy_free_pages(&heap);
     xmalloc_init(&xops);
     paging_use_heap();

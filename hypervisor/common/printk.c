@@ -56,8 +56,8 @@ void vprintk(const char *fmt, va_list ap)
     unsigned long flags;
     int n;
 
-    if (fmt[0] == '\001' && fmt[1] >= '0' && fmt[1] <= '3') {
-        level = fmt[1] - '0';
+    if (fmt[0] == '\001' && ((fmt[1] >= '0' && fmt[1] <= '3') || fmt[1] == 'a')) {
+        level = fmt[1] == 'a' ? -1 : fmt[1] - '0';
         fmt += 2;
     }
     if (level > console_loglevel)

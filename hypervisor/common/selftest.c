@@ -62,7 +62,7 @@ static void selftest_smp(void)
     smp_call_function(smp_mark, NULL);
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
         n += !!(smp_seen & (1ul << cpu));
-    printk("selftest smp: %s %u of %u CPUs answered an IPI\n", smp_seen == want ? "PASS" : "FAIL",
+    printk(KERN_ALWAYS "selftest smp: %s %u of %u CPUs answered an IPI\n", smp_seen == want ? "PASS" : "FAIL",
            n, nr_cpus_online);
     failed |= smp_seen != want;
 }
@@ -89,8 +89,8 @@ static void timer_tick(void *unused)
     /* drift in parts per million between our time and the reference */
     long ppm = ref > 0 ? (long)((sys - ref) * 1000000 / ref) : 0;
     bool ok = ref > 0 && ppm > -20000 && ppm < 20000 && sys >= want;
-    printk("timer-check: end\n");
-    printk("selftest timer: %s %u ticks, system %lu us, %s %lu us, drift %ld ppm, max late %lu us\n",
+    printk(KERN_ALWAYS "timer-check: end\n");
+    printk(KERN_ALWAYS "selftest timer: %s %u ticks, system %lu us, %s %lu us, drift %ld ppm, max late %lu us\n",
            ok ? "PASS" : "FAIL", ticks_total, (unsigned long)(sys / 1000), reference_clock_name(),
            (unsigned long)(ref / 1000), ppm, (unsigned long)(late_max / 1000));
     failed |= !ok;
@@ -101,7 +101,7 @@ static void selftest_timer_start(void)
 {
     ticks_total = ticks_left = max(1u, opt_timer_ms / 10);
     init_timer(&check_timer, timer_tick, NULL, smp_processor_id());
-    printk("timer-check: start (%u ms, reference %s)\n", opt_timer_ms, reference_clock_name());
+    printk(KERN_ALWAYS "timer-check: start (%u ms, reference %s)\n", opt_timer_ms, reference_clock_name());
     sys_start = NOW();
     ref_start = reference_clock_ns();
     set_timer(&check_timer, sys_start + TIMER_CHECK_PERIOD);
@@ -109,7 +109,7 @@ static void selftest_timer_start(void)
 
 static void fault_test(void)
 {
-    printk("fault_test: causing a deliberate '%s' fault\n", opt_fault);
+    printk(KERN_ALWAYS "fault_test: causing a deliberate '%s' fault\n", opt_fault);
     if (!strcmp(opt_fault, "pf"))
     {
         volatile unsigned long *low = (volatile unsigned long *)fault_addr;
@@ -119,18 +119,17 @@ static void fault_test(void)
         asm volatile("movq (%0), %%rax" ::"r"(0x8000000000000000ul) : "rax"); /* non-canonical */
     else if (!strcmp(opt_fault, "ud"))
         asm volatile("ud2");
-    else if (!strcmp(opt_fault, "de")) {
-        volatile unsigned int zero = 0;
-        printk("%u\n", 1u / zero);
-    } else if (!strcmp(opt_fault, "df"))
+    else if (!strcmp(opt_fault, "de"))
+        asm volatile("xor %%edx, %%edx; divl %0" ::"r"(0u) : "rax", "rdx");
+    else if (!strcmp(opt_fault, "df"))
         /* a fault with no usable stack escalates to #DF, handled on its IST stack */
         asm volatile("mov %0, %%rsp; pushq $0" ::"r"(0x10ul) : "memory");
-    printk("fault_test: unknown fault '%s'\n", opt_fault);
+    printk(KERN_ALWAYS "fault_test: unknown fault '%s'\n", opt_fault);
 }
 
 static void finish(void)
 {
-    printk("selftests: %s\n", failed ? "FAILED" : "all passed");
+    printk(KERN_ALWAYS "selftests: %s\n", failed ? "FAILED" : "all passed");
     if (opt_exit_after)
         machine_exit(failed ? EXIT_FAILURE_STATUS : EXIT_SUCCESS_STATUS);
 }

@@ -93,7 +93,7 @@ void start_hypervisor(uint32_t magic, paddr_t info)
     ci->cpu_id = 0;
     serial_init(115200);
     rc = bootinfo_parse(magic, info);
-    printk("Tern hypervisor %s booting (%s)\n", TERN_VERSION, rc ? "unknown loader" : boot_info.protocol);
+    printk(KERN_ALWAYS "Tern hypervisor %s booting (%s)\n", TERN_VERSION, rc ? "unknown loader" : boot_info.protocol);
     if (rc)
         panic("not started by a multiboot loader (magic %#x)", magic);
     printk("Command line: %s\n", boot_info.cmdline);
@@ -119,8 +119,8 @@ void start_hypervisor(uint32_t magic, paddr_t info)
     apic_init_bsp(acpi_info.lapic_base ? acpi_info.lapic_base : 0xfee00000);
     ci->apic_id = apic_current_id();
     ioapic_init();
-    time_calibrate();
     time_init_hpet();
+    time_calibrate();
     timers_init();
     smp_init_ipis();
     set_irq_handler(ISA_IRQ_VECTOR(SERIAL_IRQ), serial_rx_interrupt);
@@ -132,12 +132,12 @@ void start_hypervisor(uint32_t magic, paddr_t info)
         BUG_ON(percpu_alloc(cpu));
     smp_boot_cpus();
 
-    printk("Tern %s: %lu KiB RAM usable (%lu MiB), %lu KiB free; %u of %u CPUs online\n",
+    printk(KERN_ALWAYS "Tern %s: %lu KiB RAM usable (%lu MiB), %lu KiB free; %u of %u CPUs online\n",
            TERN_VERSION, (unsigned long)(bootinfo_usable_bytes() >> 10),
            (unsigned long)(bootinfo_usable_bytes() >> 20),
            (unsigned long)(frames_free_pages() * 4), nr_cpus_online,
            acpi_info.nr_cpus ? acpi_info.nr_cpus : 1);
-    printk("hypervisor ready (%lu ms since the TSC was calibrated)\n",
+    printk(KERN_ALWAYS "hypervisor ready (%lu ms since the TSC was calibrated)\n",
            (unsigned long)(NOW() / 1000000));
 
     selftests_start();

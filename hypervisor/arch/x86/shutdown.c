@@ -32,7 +32,7 @@ static void acpi_poweroff(void)
 void machine_exit(int status)
 {
     local_irq_disable();
-    printk("Exiting with status %d\n", status);
+    printk(KERN_ALWAYS "Exiting with status %d\n", status);
     if (!strcmp(opt_exit, "debug"))
         outb(DEBUG_EXIT_PORT, (uint8_t)status); /* QEMU exits with (status << 1) | 1 */
     acpi_poweroff();
