@@ -1,6 +1,6 @@
 /*
  * Self-tests run after boot when asked for on the command line:
- *   selftest=timer,smp  timer_check_ms=N  fault_test=pf|gp|ud|de|df  exit_after_selftest
+ *   selftest=smp,nmi,timer  timer_check_ms=N  fault_test=pf|gp|ud|de|df  exit_after_selftest
  * Each prints one "selftest <name>: PASS|FAIL ..." line that tests read.
  */
 #include <tern/init.h>
@@ -12,6 +12,8 @@
 #include <tern/smp.h>
 #include <tern/time.h>
 #include <tern/timer.h>
+#include <asm/apic.h>
+#include <asm/processor.h>
 
 #define TIMER_CHECK_PERIOD MILLISECS(10)
 
@@ -65,6 +67,26 @@ static void selftest_smp(void)
     printk(KERN_ALWAYS "selftest smp: %s %u of %u CPUs answered an IPI\n", smp_seen == want ? "PASS" : "FAIL",
            n, nr_cpus_online);
     failed |= smp_seen != want;
+}
+
+/* NMI: one to each CPU through the APIC; each must be handled on its IST stack. */
+extern unsigned long nmi_count, nmi_on_ist;
+
+static void selftest_nmi(void)
+{
+    unsigned long before = nmi_count, ist_before = nmi_on_ist;
+    s_time_t deadline = NOW() + SECONDS(2);
+
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if (cpu_online(cpu))
+            apic_send_ipi(cpu_apic_id[cpu], APIC_DM_NMI);
+    while (__atomic_load_n(&nmi_count, __ATOMIC_ACQUIRE) - before < nr_cpus_online && NOW() < deadline)
+        cpu_relax();
+    unsigned long got = nmi_count - before, ist = nmi_on_ist - ist_before;
+    bool ok = got == nr_cpus_online && ist == got;
+    printk(KERN_ALWAYS "selftest nmi: %s %lu of %u NMIs handled, %lu on the IST stack\n",
+           ok ? "PASS" : "FAIL", got, nr_cpus_online, ist);
+    failed |= !ok;
 }
 
 /* Timer: a chain of one-shot timers against the independent reference clock. */
@@ -140,6 +162,8 @@ void selftests_start(void)
         fault_test();
     if (wanted("smp"))
         selftest_smp();
+    if (wanted("nmi"))
+        selftest_nmi();
     if (wanted("timer"))
         selftest_timer_start(); /* finishes from its last tick */
     else if (opt_selftest[0] || opt_exit_after)

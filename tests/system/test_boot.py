@@ -35,10 +35,13 @@ def test_memory_size_matches_qemu(path, mem):
 
 @pytest.mark.parametrize("path,smp", [("direct", 1), ("direct", 2), ("direct", 4), ("iso", 2), ("iso", 4)])
 def test_cpu_count_matches_smp(path, smp):
-    run = boot(SELFTEST + " selftest=smp", path=path, smp=smp)
+    run = boot(SELFTEST + " selftest=smp,nmi", path=path, smp=smp)
     _, online, found = banner(run)
     assert (online, found) == (smp, smp), run.text
     assert f"selftest smp: PASS {smp} of {smp} CPUs" in run.text
+    # an NMI to every CPU, each handled on that CPU's own IST stack
+    assert f"selftest nmi: PASS {smp} of {smp} NMIs handled, {smp} on the IST stack" in run.text
+    assert {f"NMI on CPU {c}" for c in range(smp)} <= set(l.replace("(tern) ", "") for l in run.lines)
     assert run.rc == EXIT_SUCCESS
 
 

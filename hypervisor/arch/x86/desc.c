@@ -95,14 +95,24 @@ static void load_segments(unsigned long gdt_va)
     asm volatile("ltr %w0" ::"r"(TSS_SELECTOR));
 }
 
+bool on_ist_stack(unsigned int cpu, unsigned int ist, unsigned long sp)
+{
+    unsigned long top;
+
+    if (cpu >= NR_CPUS || !cpu_tss[cpu] || ist < IST_NMI || ist >= IST_MAX)
+        return false;
+    top = cpu_tss[cpu]->ist[ist - 1] + 16;
+    return sp < top && sp >= top - IST_STACK_SIZE;
+}
+
 int cpu_desc_init(unsigned int cpu, unsigned long stack_top)
 {
     unsigned long win = GDT_WINDOW(cpu);
     uint64_t *page = alloc_xenheap_pages(0);
     struct tss64 *tss = alloc_xenheap_pages(0);
-    char *ist = alloc_xenheap_pages(2); /* one page per IST stack */
+    unsigned long block = stack_top & ~(unsigned long)(STACK_SIZE - 1);
 
-    if (!page || !tss || !ist)
+    if (!page || !tss)
         return -ENOMEM;
     if (!zero_page)
         zero_page = __pa(alloc_xenheap_pages(0));
@@ -115,7 +125,7 @@ int cpu_desc_init(unsigned int cpu, unsigned long stack_top)
     tss->rsp[0] = stack_top;
     tss->iomap_base = sizeof(*tss); /* no I/O bitmap: ring 3 port access faults */
     for (unsigned int i = IST_NMI; i < IST_MAX; i++)
-        tss->ist[i - 1] = (uint64_t)(ist + i * IST_STACK_SIZE) - 16;
+        tss->ist[i - 1] = block + i * IST_STACK_SIZE - 16;
     gdt_fill(page, tss);
     cpu_tss[cpu] = tss;
     load_segments(win);

@@ -7,8 +7,11 @@
 #include <tern/smp.h>
 #include <tern/symbols.h>
 #include <asm/current.h>
+#include <asm/desc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
+
+unsigned long nmi_count, nmi_on_ist;
 
 static const char *const exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -79,7 +82,12 @@ void do_trap(struct cpu_user_regs *regs)
         return;
     }
     if (vec == 2) {
-        /* No NMI sources are armed yet: report it and carry on. */
+        /* No NMI sources are armed yet: count it, report it and carry on. */
+        unsigned long sp;
+        asm("mov %%rsp, %0" : "=r"(sp));
+        nmi_count++;
+        if (on_ist_stack(smp_processor_id(), IST_NMI, sp))
+            nmi_on_ist++;
         printk(KERN_WARN "NMI on CPU %u\n", smp_processor_id());
         return;
     }

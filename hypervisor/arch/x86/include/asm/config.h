@@ -23,9 +23,14 @@
 
 #define PML4_SLOT(va)           (((va) >> 39) & 511)
 
-#define STACK_ORDER             3
-#define STACK_SIZE              (4096 << STACK_ORDER) /* aligned; cpu_info at the top */
-#define CPU_INFO_SIZE           512    /* struct cpu_info, top of each stack */
+/*
+ * Each CPU's stack block is STACK_SIZE and aligned to it: pages 0-2 are the IST stacks
+ * (NMI, #DF, #MC), the rest the main stack with struct cpu_info at its top, so per-CPU
+ * state is found from any of them.
+ */
+#define STACK_ORDER             4
+#define STACK_SIZE              (4096 << STACK_ORDER)
+#define CPU_INFO_SIZE           512
 #define IST_STACK_SIZE          4096
 #define NR_CPUS                 64
 

@@ -20,5 +20,6 @@ enum { IST_NONE, IST_NMI, IST_DF, IST_MC, IST_MAX };
 void idt_init(void);
 void idt_load(void);
 int cpu_desc_init(unsigned int cpu, unsigned long stack_top);
+bool on_ist_stack(unsigned int cpu, unsigned int ist, unsigned long sp);
 
 #endif
