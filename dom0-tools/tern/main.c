@@ -1,0 +1,53 @@
+/* tern: the Tern toolstack command line; dispatches to one command per file. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define TERN_VERSION "0.1"
+
+/* New commands (create, list, console, save, restore, migrate, snapshot,
+ * clone, destroy, ...) are added here, each in its own cmd_<name>.c. */
+static const struct cli_cmd commands[] = {
+    { "store", cmd_store, "manage the content-addressed snapshot store" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: tern [--help] [--version] COMMAND [ARGS...]\n\ncommands:\n");
+    for (i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'tern COMMAND --help' describes a command.\n"
+               "Exit status: 0 done, 1 operation failed, 2 bad usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    /* A closed output pipe is an error to report, not a reason to die. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("tern %s\n", TERN_VERSION);
+        return CLI_OK;
+    }
+    for (i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    cli_err("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return CLI_USAGE;
+}
