@@ -45,6 +45,14 @@ struct page_info *alloc_domheap_pages(unsigned int order)
     return mfn < 0 ? NULL : mfn_to_page((mfn_t)mfn);
 }
 
+/* The frame table's hook: a page whose last reference went returns to the allocator. */
+void free_domheap_page(struct page_info *pg)
+{
+    pg->owner = DOMID_INVALID;
+    pg->type_info = 0;
+    buddy_free(&heap, page_to_mfn(pg), 0);
+}
+
 void *alloc_xenheap_pages(unsigned int order)
 {
     int64_t mfn = buddy_alloc(&heap, order);

@@ -56,15 +56,21 @@ void vprintk(const char *fmt, va_list ap)
     unsigned long flags;
     int n;
 
-    if (fmt[0] == '\001' && ((fmt[1] >= '0' && fmt[1] <= '3') || fmt[1] == 'a')) {
-        level = fmt[1] == 'a' ? -1 : fmt[1] - '0';
+    bool guest = false;
+
+    if (fmt[0] == '\001' && ((fmt[1] >= '0' && fmt[1] <= '3') || fmt[1] == 'a' || fmt[1] == 'g')) {
+        guest = fmt[1] == 'g';
+        level = fmt[1] >= '0' && fmt[1] <= '3' ? fmt[1] - '0' : -1;
         fmt += 2;
     }
     if (level > console_loglevel)
         return;
     n = vscnprintf(buf, sizeof(buf), fmt, ap);
     spin_lock_irqsave(&console_lock, flags);
-    console_write(buf, (size_t)n);
+    if (guest && at_line_start)
+        serial_puts(buf, (size_t)n); /* a whole line, already prefixed with its domain */
+    else
+        console_write(buf, (size_t)n);
     spin_unlock_irqrestore(&console_lock, flags);
 }
 

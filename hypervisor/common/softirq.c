@@ -32,14 +32,16 @@ bool softirq_pending(unsigned int cpu)
     return __atomic_load_n(&pending[cpu], __ATOMIC_ACQUIRE) != 0;
 }
 
+/* One softirq at a time: a handler (the scheduler) may never return. */
 void do_softirq(void)
 {
     unsigned int cpu = smp_processor_id();
     unsigned long bits;
 
-    while ((bits = __atomic_exchange_n(&pending[cpu], 0, __ATOMIC_ACQ_REL))) {
-        for (unsigned int nr = 0; nr < NR_SOFTIRQS; nr++)
-            if ((bits & (1ul << nr)) && handlers[nr])
-                handlers[nr]();
+    while ((bits = __atomic_load_n(&pending[cpu], __ATOMIC_ACQUIRE))) {
+        unsigned int nr = (unsigned int)__builtin_ctzl(bits);
+        __atomic_fetch_and(&pending[cpu], ~(1ul << nr), __ATOMIC_ACQ_REL);
+        if (handlers[nr])
+            handlers[nr]();
     }
 }

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-PROGRAMS = ["string", "vsnprintf", "buddy", "frame", "xmalloc", "cmdline", "timerq"]
+PROGRAMS = ["string", "vsnprintf", "buddy", "frame", "xmalloc", "cmdline", "timerq", "ptvalidate"]
+PROGRAMS += ["elf", "elf_bad", "elf_fuzz"]
 TIMEOUT = 120
 BUILD = os.environ.get("O", os.path.join(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))), "build"))

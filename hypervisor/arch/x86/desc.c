@@ -9,6 +9,7 @@
 #include <tern/mm.h>
 #include <tern/printk.h>
 #include <asm/config.h>
+#include <asm/current.h>
 #include <asm/desc.h>
 #include <asm/page.h>
 #include <asm/processor.h>
@@ -105,8 +106,9 @@ bool on_ist_stack(unsigned int cpu, unsigned int ist, unsigned long sp)
     return sp < top && sp >= top - IST_STACK_SIZE;
 }
 
-int cpu_desc_init(unsigned int cpu, unsigned long stack_top)
+int cpu_desc_init(unsigned int cpu, struct cpu_info *ci)
 {
+    unsigned long stack_top = (unsigned long)ci;
     unsigned long win = GDT_WINDOW(cpu);
     uint64_t *page = alloc_xenheap_pages(0);
     struct tss64 *tss = alloc_xenheap_pages(0);
@@ -117,12 +119,12 @@ int cpu_desc_init(unsigned int cpu, unsigned long stack_top)
     if (!zero_page)
         zero_page = __pa(alloc_xenheap_pages(0));
     for (unsigned int i = 0; i < 16; i++) {
-        paddr_t pa = i == FIRST_RESERVED_GDT_BYTE / PAGE_SIZE ? __pa(page) : zero_page;
-        uint64_t fl = i == FIRST_RESERVED_GDT_BYTE / PAGE_SIZE ? PAGE_HYPERVISOR_RW : PAGE_HYPERVISOR_RO;
+        paddr_t pa = i == RESERVED_GDT_BYTE / PAGE_SIZE ? __pa(page) : zero_page;
+        uint64_t fl = i == RESERVED_GDT_BYTE / PAGE_SIZE ? PAGE_HYPERVISOR_RW : PAGE_HYPERVISOR_RO;
         if (map_pages(win + i * PAGE_SIZE, pa, 1, fl))
             return -ENOMEM;
     }
-    tss->rsp[0] = stack_top;
+    tss->rsp[0] = guest_frame_top(ci);
     tss->iomap_base = sizeof(*tss); /* no I/O bitmap: ring 3 port access faults */
     for (unsigned int i = IST_NMI; i < IST_MAX; i++)
         tss->ist[i - 1] = block + i * IST_STACK_SIZE - 16;

@@ -69,6 +69,8 @@ common_entry:
         sub     $8, %rsp
         call    do_trap
         add     $8, %rsp
+        testb   $3, 16 * 8 + 8(%rsp)    /* from ring 3: leave through the guest exit path */
+        jnz     return_to_guest
         pop     %r15
         pop     %r14
         pop     %r13

@@ -233,6 +233,11 @@ void paging_init(void)
     idle_pml4 = alloc_table();
     map_image();
     map_directmap();
+    /* Every hypervisor slot gets its L3 now: guests' L4s copy these slots once, so
+     * mappings added later (the M2P, per-domain areas) reach them too. */
+    for (unsigned int slot = L4_INDEX(HV_VIRT_START); slot < L4_INDEX(HV_VIRT_START) + 16; slot++)
+        if (!(idle_pml4[slot] & _PAGE_PRESENT))
+            next_table(idle_pml4, slot, 4);
     /* Identity map of low memory stays until the APs have left their trampoline. */
     idle_pml4[0] = boot_pml4[0];
     write_cr4(read_cr4() | X86_CR4_PGE);
@@ -243,6 +248,11 @@ void paging_drop_identity(void)
 {
     idle_pml4[0] = 0;
     flush_tlb_local();
+}
+
+const uint64_t *idle_pml4_hypervisor_slots(void)
+{
+    return &idle_pml4[L4_INDEX(HV_VIRT_START)];
 }
 
 paddr_t idle_pml4_pa(void)

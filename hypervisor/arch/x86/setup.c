@@ -20,6 +20,9 @@
 #include <asm/desc.h>
 #include <asm/page.h>
 #include <asm/processor.h>
+#include <asm/pv.h>
+#include <asm/pv_build.h>
+#include <tern/sched.h>
 
 extern char __image_start[], __image_end[], __bss_start[], __bss_end[];
 extern char boot_stack_top[];
@@ -111,7 +114,7 @@ void start_hypervisor(uint32_t magic, paddr_t info)
     paging_init();
     frames_init();
     idt_init();
-    BUG_ON(cpu_desc_init(0, (unsigned long)boot_stack_top - CPU_INFO_SIZE));
+    BUG_ON(cpu_desc_init(0, ci));
     BUG_ON(percpu_alloc(0));
     ci->per_cpu_offset = __per_cpu_offset[0];
 
@@ -122,6 +125,9 @@ void start_hypervisor(uint32_t magic, paddr_t info)
     time_init_hpet();
     time_calibrate();
     timers_init();
+    sched_init();
+    BUG_ON(pv_init());
+    BUG_ON(pv_cpu_init(0));
     smp_init_ipis();
     set_irq_handler(ISA_IRQ_VECTOR(SERIAL_IRQ), serial_rx_interrupt);
     if (!ioapic_route_isa_irq(SERIAL_IRQ, ISA_IRQ_VECTOR(SERIAL_IRQ), ci->apic_id))
@@ -141,5 +147,6 @@ void start_hypervisor(uint32_t magic, paddr_t info)
            (unsigned long)(NOW() / 1000000));
 
     selftests_start();
+    pv_boot_domains();
     idle_loop();
 }

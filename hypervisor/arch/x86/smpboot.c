@@ -14,6 +14,8 @@
 #include <asm/desc.h>
 #include <asm/page.h>
 #include <asm/processor.h>
+#include <asm/pv.h>
+#include <tern/sched.h>
 
 extern char trampoline_start[], trampoline_end[], trampoline_pm32[];
 extern char trampoline_gdt[], trampoline_gdt_base[], trampoline_jump[];
@@ -57,13 +59,15 @@ static paddr_t trampoline_page(void)
 void start_secondary(void)
 {
     struct cpu_info *ci = get_cpu_info();
-    unsigned long stack_top = (unsigned long)ci;
 
     write_cr3(idle_pml4_pa());
     write_cr4(read_cr4() | X86_CR4_PGE);
-    if (cpu_desc_init(ci->cpu_id, stack_top))
+    if (cpu_desc_init(ci->cpu_id, ci))
         panic("CPU %u: no memory for descriptor tables", ci->cpu_id);
     apic_init_cpu();
+    sched_init_cpu(ci->cpu_id);
+    if (pv_cpu_init(ci->cpu_id))
+        panic("CPU %u: cannot set up guest entry", ci->cpu_id);
     __atomic_store_n(&cpu_up[ci->cpu_id], true, __ATOMIC_RELEASE);
     idle_loop();
 }

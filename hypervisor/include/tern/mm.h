@@ -18,11 +18,13 @@ void *ioremap(paddr_t pa, size_t size);
 void *vmap_reserve(size_t size);            /* address space only */
 void paging_drop_identity(void);
 paddr_t idle_pml4_pa(void);
+const uint64_t *idle_pml4_hypervisor_slots(void); /* the 16 slots guests share */
 bool hypervisor_va_mapped(unsigned long va);
 
 /* The frame allocator: after frames_init(), the heap (xmalloc) is usable. */
 void frames_init(void);
 struct page_info *alloc_domheap_pages(unsigned int order);
+void free_domheap_page(struct page_info *pg);
 void *alloc_xenheap_pages(unsigned int order);  /* zeroed, direct-mapped */
 void free_xenheap_pages(void *va, unsigned int order);
 uint64_t frames_free_pages(void);

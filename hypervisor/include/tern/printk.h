@@ -8,6 +8,7 @@ enum log_level { LOG_ERR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* A message starts with one of these to set its level; the default is LOG_INFO. */
 #define KERN_ALWAYS "\001" "a" /* shown at every loglvl: banner, results */
+#define KERN_GUEST  "\001" "g" /* a guest's console line: always shown, no "(tern)" prefix */
 #define KERN_ERR   "\001" "0"
 #define KERN_WARN  "\001" "1"
 #define KERN_INFO  "\001" "2"

@@ -10,8 +10,8 @@
  *   slot 261      VMAP area (MMIO, per-CPU GDT windows) and the hypervisor image
  *   slot 262-271  direct map of all RAM (5 TiB)
  */
-#define HYPERVISOR_VIRT_START   0xFFFF800000000000
-#define HYPERVISOR_VIRT_END     0xFFFF880000000000
+#define HV_VIRT_START           0xFFFF800000000000
+#define HV_VIRT_END             0xFFFF880000000000
 #define RO_MPT_VIRT_START       0xFFFF800000000000
 #define VMAP_VIRT_START         0xFFFF828000000000
 #define VMAP_VIRT_END           0xFFFF82D000000000
@@ -37,7 +37,7 @@
 #define TERN_VERSION            "0.1.0"
 
 /* Hypervisor segment selectors, at Xen's reserved GDT offsets (0xe000 up). */
-#define FIRST_RESERVED_GDT_BYTE 0xe000
+#define RESERVED_GDT_BYTE       0xe000
 #define HYPERVISOR_CS           0xe008
 #define HYPERVISOR_DS           0xe010
 #define HYPERVISOR_CS32         0xe038

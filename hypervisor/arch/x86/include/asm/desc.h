@@ -19,7 +19,8 @@ enum { IST_NONE, IST_NMI, IST_DF, IST_MC, IST_MAX };
 
 void idt_init(void);
 void idt_load(void);
-int cpu_desc_init(unsigned int cpu, unsigned long stack_top);
+struct cpu_info;
+int cpu_desc_init(unsigned int cpu, struct cpu_info *ci);
 bool on_ist_stack(unsigned int cpu, unsigned int ist, unsigned long sp);
 
 #endif

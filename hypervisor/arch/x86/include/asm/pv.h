@@ -1,0 +1,39 @@
+/* The PV guest layer: entry/exit, context, hypercalls and guest traps. */
+#ifndef ASM_PV_H
+#define ASM_PV_H
+
+#include <tern/types.h>
+#include <asm/regs.h>
+
+struct vcpu;
+struct domain;
+
+/* entry.S */
+void return_to_guest(void);
+
+/* context.c */
+int pv_init(void);
+int pv_cpu_init(unsigned int cpu);
+void pv_context_save(struct vcpu *prev);
+void pv_context_load(struct vcpu *next);
+void pv_switch_to_idle(void);
+void pv_vcpu_destroy(struct vcpu *v);
+void pv_domain_relinquish(struct domain *d);
+void pv_vcpu_timer_fn(void *data);
+void guest_exit_checks(void);
+
+/* time.c */
+void pv_update_time(struct vcpu *v);
+
+/* hypercall.c */
+void do_guest_syscall(struct cpu_user_regs *regs);
+
+/* traps.c */
+void do_guest_trap(struct cpu_user_regs *regs);
+
+/* m2p.c: the machine-to-phys table */
+int m2p_init(mfn_t nr_frames);
+void m2p_set(mfn_t mfn, uint64_t pfn);
+uint64_t m2p_get(mfn_t mfn);
+
+#endif

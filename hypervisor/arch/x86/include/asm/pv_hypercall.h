@@ -1,0 +1,34 @@
+/* Hypercall handlers, one per Xen hypercall number Tern implements. */
+#ifndef ASM_PV_HYPERCALL_H
+#define ASM_PV_HYPERCALL_H
+
+#include <tern/types.h>
+#include <asm/regs.h>
+#include <public/xen.h>
+
+struct vcpu;
+
+long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+                        unsigned long a4, unsigned long a5);
+
+long do_set_trap_table(uint64_t traps);
+long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid);
+long do_stack_switch(unsigned long ss, unsigned long sp);
+long do_set_timer_op(uint64_t timeout);
+long do_xen_version(unsigned long cmd, uint64_t arg);
+long do_console_io(unsigned long cmd, unsigned long count, uint64_t buf);
+long do_vm_assist(unsigned long cmd, unsigned long type);
+long do_update_va_mapping(uint64_t va, uint64_t val, unsigned long flags);
+long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+             unsigned long a5);
+long do_set_segment_base(unsigned long which, uint64_t base);
+long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned long domid);
+long do_sched_op(unsigned long cmd, uint64_t arg);
+long do_multicall(uint64_t calls, unsigned long count);
+
+/* traps.c */
+void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs);
+bool pv_deliver_events(struct vcpu *v);
+void pv_timer_event(struct vcpu *v);
+
+#endif

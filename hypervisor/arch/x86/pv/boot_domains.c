@@ -1,0 +1,153 @@
+/*
+ * Boot-time domains from multiboot modules. A module's string is
+ *   NAME [tern.mem=SIZE] [tern.vcpus=N] [tern.weight=W] [tern.cap=PCT] [tern.count=N] GUEST ARGS
+ * and a module whose string holds `tern.initrd` is the initrd of the kernel before it.
+ * The tern.* words are taken out; the rest is the guest's command line.
+ */
+#include <tern/bootinfo.h>
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/lib.h>
+#include <tern/printk.h>
+#include <asm/page.h>
+#include <asm/pv_build.h>
+
+#define DEFAULT_MEM (4ul << 20)
+#define MAX_COUNT 256
+
+struct guest_opts {
+    char name[DOMAIN_NAME_LEN];
+    char cmdline[MAX_GUEST_CMDLINE];
+    uint64_t mem;
+    unsigned int vcpus, weight, cap, count;
+    bool initrd;
+};
+
+static uint64_t parse_size(const char *s, bool *ok)
+{
+    const char *end;
+    uint64_t v = parse_ull(s, &end, 0);
+
+    *ok = end != s;
+    switch (*end) {
+    case 'G': case 'g': v <<= 10; /* fall through */
+    case 'M': case 'm': v <<= 10; /* fall through */
+    case 'K': case 'k': v <<= 10; end++; break;
+    }
+    *ok = *ok && (*end == 0 || *end == ' ');
+    return v;
+}
+
+static int parse_module_string(const char *s, struct guest_opts *o, const char **why)
+{
+    size_t len = 0;
+
+    memset(o, 0, sizeof(*o));
+    o->mem = DEFAULT_MEM;
+    o->vcpus = o->count = 1;
+    while (*s == ' ')
+        s++;
+    /* the name is the file's base name, without .elf */
+    const char *w = s;
+    while (*s && *s != ' ')
+        if (*s++ == '/')
+            w = s;
+    size_t n = min_t(size_t, (size_t)(s - w), sizeof(o->name) - 1);
+    memcpy(o->name, w, n);
+    if (n > 4 && !strcmp(o->name + n - 4, ".elf"))
+        o->name[n - 4] = 0;
+    while (*s) {
+        const char *w;
+        size_t n;
+        bool ok = true;
+        while (*s == ' ')
+            s++;
+        w = s;
+        while (*s && *s != ' ')
+            s++;
+        n = (size_t)(s - w);
+        if (!n)
+            break;
+        if (n > 5 && !strncmp(w, "tern.", 5)) {
+            char word[64];
+            strlcpy(word, w, min(n + 1, sizeof(word)));
+            const char *eq = strchr(word, '=');
+            const char *val = eq ? eq + 1 : "";
+            if (!strcmp(word, "tern.initrd"))
+                o->initrd = true;
+            else if (!strncmp(word, "tern.mem=", 9))
+                o->mem = parse_size(val, &ok);
+            else if (!strncmp(word, "tern.vcpus=", 11))
+                o->vcpus = (unsigned int)parse_size(val, &ok);
+            else if (!strncmp(word, "tern.weight=", 12))
+                o->weight = (unsigned int)parse_size(val, &ok);
+            else if (!strncmp(word, "tern.cap=", 9))
+                o->cap = (unsigned int)parse_size(val, &ok);
+            else if (!strncmp(word, "tern.count=", 11))
+                o->count = (unsigned int)parse_size(val, &ok);
+            else
+                ok = false;
+            if (!ok) {
+                *why = "bad tern.* option in the module string";
+                return -EINVAL;
+            }
+            continue;
+        }
+        if (len + n + 2 > sizeof(o->cmdline)) {
+            *why = "guest command line too long";
+            return -EINVAL;
+        }
+        if (len)
+            o->cmdline[len++] = ' ';
+        memcpy(o->cmdline + len, w, n);
+        len += n;
+    }
+    if (!o->vcpus || o->vcpus > MAX_VCPUS_PER_DOMAIN || !o->count || o->count > MAX_COUNT ||
+        o->cap > 100 || o->weight > 65535 || o->mem < (1ul << 20)) {
+        *why = "tern.* option out of range";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void pv_boot_domains(void)
+{
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        const struct boot_module *rd = NULL;
+        struct guest_opts o, ro;
+        const char *why = NULL;
+
+        if (parse_module_string(m->cmdline, &o, &why)) {
+            printk(KERN_ALWAYS "module %u: not started: %s\n", i, why);
+            continue;
+        }
+        if (o.initrd)
+            continue; /* taken with its kernel */
+        if (i + 1 < boot_info.nr_modules && !parse_module_string(boot_info.modules[i + 1].cmdline, &ro, &why) &&
+            ro.initrd)
+            rd = &boot_info.modules[i + 1];
+        for (unsigned int c = 0; c < o.count; c++) {
+            struct pv_build_args a = {
+                .domid = domain_next_free_id(),
+                .name = o.name,
+                .image = __va(m->start),
+                .image_len = m->end - m->start,
+                .initrd = rd ? __va(rd->start) : NULL,
+                .initrd_len = rd ? rd->end - rd->start : 0,
+                .cmdline = o.cmdline,
+                .nr_pages = o.mem >> PAGE_SHIFT,
+                .nr_vcpus = o.vcpus,
+                .weight = o.weight,
+                .cap = o.cap,
+            };
+            struct domain *d;
+            int rc = pv_build_domain(&a, &d, &why);
+            if (rc) {
+                printk(KERN_ALWAYS "domain %s: not started: %s (error %d)\n", o.name, why, rc);
+                break;
+            }
+            pv_start_domain(d);
+        }
+    }
+}

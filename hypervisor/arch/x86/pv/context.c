@@ -1,0 +1,160 @@
+/*
+ * Per-CPU set-up for guests (the syscall stub and MSRs) and the vCPU context switch:
+ * registers, page-table base and segment bases.
+ */
+#include <tern/bug.h>
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/lib.h>
+#include <tern/mm.h>
+#include <tern/printk.h>
+#include <tern/sched.h>
+#include <tern/smp.h>
+#include <tern/softirq.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/pv.h>
+#include <asm/pv_mm.h>
+#include <asm/pv_hypercall.h>
+
+extern char syscall_stub_page[];
+extern char syscall_enter[];
+
+#define SFMASK_BITS 0x47700 /* TF IF DF IOPL NT AC cleared on syscall entry */
+
+/* Maps this CPU's copy of the syscall stub (RX) and its data page (RW) side by side. */
+int pv_cpu_init(unsigned int cpu)
+{
+    char *stub = alloc_xenheap_pages(0), *data = alloc_xenheap_pages(0);
+    unsigned long va = (unsigned long)vmap_reserve(2 * PAGE_SIZE);
+    uint64_t *slots = (uint64_t *)data;
+
+    if (!stub || !data)
+        return -ENOMEM;
+    memcpy(stub, syscall_stub_page, PAGE_SIZE);
+    slots[1] = guest_frame_top(get_cpu_info());
+    slots[2] = (uint64_t)syscall_enter;
+    if (map_pages(va, __pa(stub), 1, PAGE_HYPERVISOR_RX) ||
+        map_pages(va + PAGE_SIZE, __pa(data), 1, PAGE_HYPERVISOR_RW))
+        return -ENOMEM;
+    wrmsr(MSR_STAR, ((uint64_t)0xe023 << 48) | ((uint64_t)HYPERVISOR_CS << 32));
+    wrmsr(MSR_LSTAR, va);
+    wrmsr(MSR_CSTAR, va);
+    wrmsr(MSR_SFMASK, SFMASK_BITS);
+    return 0;
+}
+
+static mfn_t active_table(const struct vcpu *v)
+{
+    return v->kernel_mode || v->guest_table_user == PV_MFN_NONE ? v->guest_table : v->guest_table_user;
+}
+
+void pv_context_save(struct vcpu *prev)
+{
+    if (is_idle_vcpu(prev))
+        return;
+    prev->regs = get_cpu_info()->guest_regs;
+    if (prev->kernel_mode)
+        prev->gs_base_user = rdmsr(MSR_SHADOW_GS_BASE);
+    else
+        prev->gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
+    /* leave its page tables before anyone may free them */
+    write_cr3(idle_pml4_pa());
+}
+
+void pv_context_load(struct vcpu *next)
+{
+    get_cpu_info()->guest_regs = next->regs;
+    write_cr3((paddr_t)active_table(next) << PAGE_SHIFT);
+    wrmsr(MSR_FS_BASE, next->fs_base);
+    wrmsr(MSR_GS_BASE, next->kernel_mode ? next->gs_base_kernel : next->gs_base_user);
+    wrmsr(MSR_SHADOW_GS_BASE, next->kernel_mode ? next->gs_base_user : next->gs_base_kernel);
+    pv_update_time(next);
+}
+
+void pv_switch_to_idle(void)
+{
+    if (read_cr3() != idle_pml4_pa())
+        write_cr3(idle_pml4_pa());
+}
+
+void pv_vcpu_destroy(struct vcpu *v)
+{
+    pv_put_baseptr(v->guest_table);
+    pv_put_baseptr(v->guest_table_user);
+    v->guest_table = v->guest_table_user = PV_MFN_NONE;
+}
+
+void pv_domain_relinquish(struct domain *d)
+{
+    struct page_info *pg;
+
+    /* Unpinning the roots drops every table below them. */
+    list_for_each_entry(pg, &d->page_list, list)
+        if (__atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE) & PGT_pinned)
+            pv_unpin_table(d->domid, page_to_mfn(pg));
+}
+
+void pv_vcpu_timer_fn(void *data)
+{
+    struct vcpu *v = data;
+
+    pv_timer_event(v);
+}
+
+/* Last stop before iret to a guest, with interrupts off on return. */
+void guest_exit_checks(void)
+{
+    struct cpu_info *ci = get_cpu_info();
+    struct cpu_user_regs *r = &ci->guest_regs;
+
+    for (;;) {
+        local_irq_disable();
+        if (softirq_pending(ci->cpu_id)) {
+            local_irq_enable();
+            do_softirq();
+            continue;
+        }
+        if (current->state != VCPU_RUNNING) {
+            raise_softirq(SCHEDULE_SOFTIRQ);
+            continue;
+        }
+        if (pv_deliver_events(current)) {
+            continue;
+        }
+        break;
+    }
+    /* whatever the guest put there, it goes back to ring 3, flat, with interrupts on */
+    r->cs = r->cs == FLAT_RING3_CS32 ? FLAT_RING3_CS32 : FLAT_RING3_CS64;
+    r->ss = FLAT_RING3_SS64;
+    r->rflags = (r->rflags & ~0x3000ul & ~(1ul << 14) & ~(1ul << 17)) | X86_EFLAGS_IF | 2;
+}
+
+static void *map_frame(mfn_t mfn)
+{
+    return __va((paddr_t)mfn << PAGE_SHIFT);
+}
+
+static void unmap_frame(void *va)
+{
+}
+
+/* Once at boot: the M2P, page-table validation hooks and the shared L4 slots. */
+int pv_init(void)
+{
+    static const struct pv_mm_ops ops = {
+        .map_frame = map_frame,
+        .unmap_frame = unmap_frame,
+        .free_page = free_domheap_page,
+    };
+    int rc = m2p_init(frame_table_nr);
+
+    if (rc)
+        return rc;
+    rc = pv_mm_init(&ops);
+    if (rc)
+        return rc;
+    pv_set_l4_template(idle_pml4_hypervisor_slots());
+    return 0;
+}

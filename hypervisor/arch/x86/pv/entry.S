@@ -1,0 +1,98 @@
+/*
+ * Guest entry and exit. A PV guest runs in ring 3; its registers live in
+ * cpu_info->guest_regs while the hypervisor handles an entry:
+ *  - exceptions and interrupts from ring 3 arrive through the IDT with TSS.rsp0 pointing
+ *    just past guest_regs (common_entry, entry.S);
+ *  - `syscall` (hypercalls from guest kernel mode, system calls from guest user mode)
+ *    arrives at a per-CPU stub page, which saves the guest %rsp, switches to the
+ *    hypervisor stack and builds the same frame.
+ * Every return to a guest goes through return_to_guest.
+ */
+#include <asm/config.h>
+
+#define FLAT_RING3_CS64 0xe033
+#define FLAT_RING3_SS64 0xe02b
+#define SYSCALL_VECTOR  0x100   /* entry_vector marking a syscall frame */
+
+/*
+ * The syscall stub, copied to a per-CPU page with its data page right after it, so the
+ * RIP-relative operands below reach that CPU's data: [0] scratch for the guest %rsp,
+ * [8] the guest frame top (TSS.rsp0), [16] the address of syscall_enter.
+ */
+        .section .rodata.page_aligned, "a"
+        .balign 4096
+        .globl  syscall_stub_page
+syscall_stub_page:
+        mov     %rsp, syscall_stub_page + 4096(%rip)
+        mov     syscall_stub_page + 4096 + 8(%rip), %rsp
+        pushq   $FLAT_RING3_SS64
+        pushq   syscall_stub_page + 4096(%rip)
+        pushq   %r11                    /* guest rflags */
+        pushq   $FLAT_RING3_CS64
+        pushq   %rcx                    /* guest rip */
+        pushq   $0
+        movl    $SYSCALL_VECTOR, 4(%rsp)
+        jmp     *syscall_stub_page + 4096 + 16(%rip)
+        .balign 4096
+
+        .text
+        .globl  syscall_enter
+syscall_enter:
+        cld
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        xor     %ebp, %ebp              /* ends stack traces here */
+        mov     %rsp, %rdi
+        sti
+        sub     $8, %rsp
+        call    do_guest_syscall
+        add     $8, %rsp
+        /* fall through */
+
+/* Entered with %rsp at the start of cpu_info->guest_regs. */
+        .globl  return_to_guest
+return_to_guest:
+        cli
+        sub     $8, %rsp
+        call    guest_exit_checks       /* softirqs, scheduling, event delivery; IRQs off after */
+        add     $8, %rsp
+        pop     %r15
+        pop     %r14
+        pop     %r13
+        pop     %r12
+        pop     %rbp
+        pop     %rbx
+        pop     %r11
+        pop     %r10
+        pop     %r9
+        pop     %r8
+        pop     %rax
+        pop     %rcx
+        pop     %rdx
+        pop     %rsi
+        pop     %rdi
+        add     $8, %rsp
+        iretq
+
+/* reset_stack_and_jump(void (*fn)(void)): drops this CPU's hypervisor stack. */
+        .globl  reset_stack_and_jump
+reset_stack_and_jump:
+        mov     %rsp, %rax
+        or      $(STACK_SIZE - 1), %rax
+        sub     $(CPU_INFO_SIZE - 1 - 8), %rax  /* &cpu_info->guest_regs */
+        mov     %rax, %rsp
+        xor     %ebp, %ebp
+        jmp     *%rdi

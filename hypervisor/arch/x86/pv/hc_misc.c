@@ -1,0 +1,211 @@
+/* Small hypercalls: console_io, xen_version, vm_assist, sched_op, timers, segment bases. */
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/lib.h>
+#include <tern/printk.h>
+#include <tern/sched.h>
+#include <tern/serial.h>
+#include <tern/time.h>
+#include <tern/timer.h>
+#include <asm/current.h>
+#include <asm/processor.h>
+#include <asm/pv.h>
+#include <asm/pv_hypercall.h>
+#include <asm/uaccess.h>
+#include <public/sched.h>
+#include <public/version.h>
+#include <public/features.h>
+
+#define CONSOLE_WRITE_MAX (64 * 1024) /* longer writes are cut: console output is for humans */
+
+long do_console_io(unsigned long cmd, unsigned long count, uint64_t buf)
+{
+    struct domain *d = current->domain;
+    char chunk[128];
+
+    switch (cmd) {
+    case CONSOLEIO_write:
+        if (count > CONSOLE_WRITE_MAX)
+            count = CONSOLE_WRITE_MAX;
+        for (unsigned long done = 0; done < count;) {
+            size_t n = min_t(size_t, sizeof(chunk), count - done);
+            if (copy_from_guest(chunk, buf + done, n))
+                return -EFAULT;
+            domain_console_write(d, chunk, n);
+            done += n;
+        }
+        return 0;
+    case CONSOLEIO_read:
+        if (!d->is_privileged)
+            return -EPERM;
+        if (!guest_range_ok(buf, count))
+            return -EFAULT;
+        return 0; /* serial input goes to the control domain once it exists */
+    default:
+        return -ENOSYS;
+    }
+}
+
+static long copy_string_out(uint64_t arg, const char *s, size_t size)
+{
+    char buf[1024];
+
+    memset(buf, 0, size); /* zero-padded: no stale hypervisor bytes reach the guest */
+    strlcpy(buf, s, size);
+    return copy_to_guest(arg, buf, size);
+}
+
+long do_xen_version(unsigned long cmd, uint64_t arg)
+{
+    struct domain *d = current->domain;
+
+    switch (cmd) {
+    case XENVER_version:
+        return (4 << 16) | 17; /* the Xen ABI level we follow */
+    case XENVER_extraversion:
+        return copy_string_out(arg, "-tern" TERN_VERSION, sizeof(xen_extraversion_t));
+    case XENVER_compile_info: {
+        struct xen_compile_info ci;
+        memset(&ci, 0, sizeof(ci));
+        strlcpy(ci.compiler, "gcc", sizeof(ci.compiler));
+        strlcpy(ci.compile_by, "tern", sizeof(ci.compile_by));
+        strlcpy(ci.compile_domain, "tern", sizeof(ci.compile_domain));
+        strlcpy(ci.compile_date, __DATE__, sizeof(ci.compile_date));
+        return copy_to_guest(arg, &ci, sizeof(ci));
+    }
+    case XENVER_capabilities:
+        return copy_string_out(arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+    case XENVER_changeset:
+        return copy_string_out(arg, "tern " TERN_VERSION, sizeof(xen_changeset_info_t));
+    case XENVER_platform_parameters: {
+        struct xen_platform_parameters p = { .virt_start = HV_VIRT_START };
+        return copy_to_guest(arg, &p, sizeof(p));
+    }
+    case XENVER_get_features: {
+        struct xen_feature_info fi;
+        if (copy_from_guest(&fi, arg, sizeof(fi)))
+            return -EFAULT;
+        fi.submap = 0;
+        if (fi.submap_idx == 0) {
+            fi.submap = (1u << XENFEAT_writable_page_tables) |
+                        (1u << XENFEAT_mmu_pt_update_preserve_ad) |
+                        (1u << XENFEAT_gnttab_map_avail_bits);
+            if (d->is_privileged)
+                fi.submap |= 1u << XENFEAT_dom0;
+        }
+        return copy_to_guest(arg, &fi, sizeof(fi));
+    }
+    case XENVER_pagesize:
+        return PAGE_SIZE;
+    case XENVER_guest_handle: {
+        uint8_t handle[16] = { 0 };
+        handle[0] = (uint8_t)d->domid;
+        handle[1] = (uint8_t)(d->domid >> 8);
+        return copy_to_guest(arg, handle, sizeof(handle));
+    }
+    case XENVER_commandline:
+        if (!d->is_privileged)
+            return -EPERM;
+        return copy_string_out(arg, "", sizeof(xen_commandline_t));
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_vm_assist(unsigned long cmd, unsigned long type)
+{
+    struct domain *d = current->domain;
+    /* 4gb_segments(0) is meaningless on 64-bit; writable_pagetables(2); pae_extended_cr3(3) */
+    const unsigned long known = (1ul << VMASST_TYPE_4gb_segments) |
+                                (1ul << VMASST_TYPE_writable_pagetables) |
+                                (1ul << VMASST_TYPE_pae_extended_cr3);
+
+    if (type >= 64 || !(known & (1ul << type)))
+        return -EINVAL;
+    switch (cmd) {
+    case VMASST_CMD_enable:
+        __atomic_fetch_or(&d->vm_assist, 1ul << type, __ATOMIC_SEQ_CST);
+        return 0;
+    case VMASST_CMD_disable:
+        __atomic_fetch_and(&d->vm_assist, ~(1ul << type), __ATOMIC_SEQ_CST);
+        return 0;
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_sched_op(unsigned long cmd, uint64_t arg)
+{
+    struct vcpu *v = current;
+
+    switch (cmd) {
+    case SCHEDOP_yield:
+        sched_yield();
+        return 0;
+    case SCHEDOP_block:
+        /* blocks with events enabled; an already pending event returns at once */
+        v->vcpu_info->evtchn_upcall_mask = 0;
+        if (!v->vcpu_info->evtchn_upcall_pending)
+            sched_vcpu_block(v);
+        return 0;
+    case SCHEDOP_shutdown: {
+        struct sched_shutdown s;
+        if (copy_from_guest(&s, arg, sizeof(s)))
+            return -EFAULT;
+        if (s.reason > SHUTDOWN_MAX)
+            return -EINVAL;
+        domain_shutdown(v->domain, s.reason);
+        return 0;
+    }
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_set_timer_op(uint64_t timeout)
+{
+    struct vcpu *v = current;
+
+    if (!timeout) {
+        stop_timer(&v->singleshot);
+        return 0;
+    }
+    v->singleshot.cpu = smp_processor_id();
+    set_timer(&v->singleshot, (s_time_t)timeout);
+    return 0;
+}
+
+long do_set_segment_base(unsigned long which, uint64_t base)
+{
+    struct vcpu *v = current;
+
+    /* the bases are loaded into MSRs: a non-canonical one would fault in the hypervisor */
+    if (which != SEGBASE_GS_USER_SEL && (int64_t)(base << 16) >> 16 != (int64_t)base)
+        return -EINVAL;
+    switch (which) {
+    case SEGBASE_FS:
+        v->fs_base = base;
+        wrmsr(MSR_FS_BASE, base);
+        return 0;
+    case SEGBASE_GS_USER:
+        v->gs_base_user = base;
+        wrmsr(MSR_SHADOW_GS_BASE, base); /* guest kernel mode: the user base is the shadow */
+        return 0;
+    case SEGBASE_GS_KERNEL:
+        v->gs_base_kernel = base;
+        wrmsr(MSR_GS_BASE, base);
+        return 0;
+    case SEGBASE_GS_USER_SEL:
+        return base & 0xffff ? -EINVAL : 0; /* only the null selector until guest GDTs exist */
+    default:
+        return -EINVAL;
+    }
+}
+
+long do_stack_switch(unsigned long ss, unsigned long sp)
+{
+    if ((ss & 3) != 3)
+        return -EPERM;
+    current->kernel_sp = sp;
+    return 0;
+}

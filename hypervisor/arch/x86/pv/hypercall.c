@@ -1,0 +1,60 @@
+/*
+ * Hypercall dispatch. A 64-bit PV guest kernel issues `syscall` with the number in
+ * %rax and arguments in %rdi %rsi %rdx %r10 %r8; the result goes back in %rax.
+ * A `syscall` from guest user mode is the guest's own system call and is bounced.
+ */
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/printk.h>
+#include <tern/sched.h>
+#include <asm/current.h>
+#include <asm/pv.h>
+#include <asm/pv_hypercall.h>
+
+typedef long (*hypercall_fn)(unsigned long, unsigned long, unsigned long, unsigned long,
+                             unsigned long);
+
+/* Handlers take fewer arguments than the dispatcher passes; in the SysV ABI the extra
+ * registers are simply ignored, so the cast goes through a generic function type. */
+#define HC(nr, fn) [nr] = (hypercall_fn)(void (*)(void))(fn)
+
+static const hypercall_fn hypercall_table[64] = {
+    HC(__HYPERVISOR_set_trap_table, do_set_trap_table),
+    HC(__HYPERVISOR_mmu_update, do_mmu_update),
+    HC(__HYPERVISOR_stack_switch, do_stack_switch),
+    HC(__HYPERVISOR_set_timer_op, do_set_timer_op),
+    HC(__HYPERVISOR_xen_version, do_xen_version),
+    HC(__HYPERVISOR_console_io, do_console_io),
+    HC(__HYPERVISOR_vm_assist, do_vm_assist),
+    HC(__HYPERVISOR_update_va_mapping, do_update_va_mapping),
+    HC(__HYPERVISOR_iret, do_iret),
+    HC(__HYPERVISOR_set_segment_base, do_set_segment_base),
+    HC(__HYPERVISOR_mmuext_op, do_mmuext_op),
+    HC(__HYPERVISOR_sched_op, do_sched_op),
+    HC(__HYPERVISOR_multicall, do_multicall),
+};
+
+long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
+                        unsigned long a4, unsigned long a5)
+{
+    if (nr >= sizeof(hypercall_table) / sizeof(hypercall_table[0]) || !hypercall_table[nr])
+        return -ENOSYS;
+    return hypercall_table[nr](a1, a2, a3, a4, a5);
+}
+
+void do_guest_syscall(struct cpu_user_regs *regs)
+{
+    struct vcpu *v = current;
+
+    if (!v->kernel_mode) {
+        pv_bounce_syscall(v, regs);
+        return;
+    }
+    /* iret rewrites the whole frame itself and must not have %rax overwritten */
+    if (regs->rax == __HYPERVISOR_iret) {
+        do_iret(0, 0, 0, 0, 0);
+        return;
+    }
+    regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
+                                             regs->r10, regs->r8);
+}

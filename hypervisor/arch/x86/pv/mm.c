@@ -1,0 +1,245 @@
+/*
+ * Memory hypercalls: mmu_update, update_va_mapping, mmuext_op, and the M2P table.
+ * Page-table semantics (validation, reference counting) live in ptvalidate.c.
+ */
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/lib.h>
+#include <tern/mm.h>
+#include <tern/printk.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/pv.h>
+#include <asm/pv_hypercall.h>
+#include <asm/pv_mm.h>
+#include <asm/uaccess.h>
+
+#define MAX_BATCH 4096 /* entries per call; Xen preempts long batches, we refuse them */
+
+static uint64_t *m2p;
+static mfn_t m2p_frames;
+
+int m2p_init(mfn_t nr_frames)
+{
+    size_t bytes = nr_frames * sizeof(uint64_t);
+    unsigned int order = 0;
+
+    while ((PAGE_SIZE << order) < bytes)
+        order++;
+    m2p = alloc_xenheap_pages(order);
+    if (!m2p)
+        return -ENOMEM;
+    memset(m2p, 0xff, bytes); /* frames no guest owns read as ~0 */
+    m2p_frames = nr_frames;
+    return 0;
+}
+
+void m2p_set(mfn_t mfn, uint64_t pfn)
+{
+    if (mfn < m2p_frames)
+        m2p[mfn] = pfn;
+}
+
+uint64_t m2p_get(mfn_t mfn)
+{
+    return mfn < m2p_frames ? m2p[mfn] : ~0ull;
+}
+
+static bool domid_is_self(unsigned long domid)
+{
+    return domid == DOMID_SELF || domid == current->domain->domid;
+}
+
+long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid)
+{
+    struct domain *d = current->domain;
+    unsigned long i;
+    long rc = 0;
+
+    if (!domid_is_self(domid))
+        return -EPERM; /* foreign updates come with the control domain */
+    if (count > MAX_BATCH)
+        return -EINVAL;
+    for (i = 0; i < count; i++) {
+        struct mmu_update u;
+        if (copy_from_guest(&u, reqs + i * sizeof(u), sizeof(u))) {
+            rc = -EFAULT;
+            break;
+        }
+        unsigned int cmd = u.ptr & 3;
+        mfn_t mfn = (u.ptr & PTE_ADDR_MASK) >> PAGE_SHIFT;
+        if (cmd == MMU_NORMAL_PT_UPDATE || cmd == MMU_PT_UPDATE_PRESERVE_AD) {
+            if (u.ptr & 4) { /* entries are 8-byte aligned */
+                rc = -EINVAL;
+                break;
+            }
+            rc = pv_mod_entry(d->domid, mfn, (u.ptr & 0xff8) >> 3, u.val,
+                              cmd == MMU_PT_UPDATE_PRESERVE_AD);
+        } else if (cmd == MMU_MACHPHYS_UPDATE) {
+            struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+            if (!pg || !get_page(pg, d->domid)) {
+                rc = -EPERM;
+                break;
+            }
+            m2p_set(mfn, u.val);
+            put_page(pg);
+        } else {
+            rc = -ENOSYS;
+        }
+        if (rc)
+            break;
+    }
+    if (done && copy_to_guest(done, &i, sizeof(i)))
+        return -EFAULT;
+    return rc;
+}
+
+/* The L1 table mapping va in the vCPU's current tables, or PV_MFN_NONE. */
+static mfn_t find_l1(struct vcpu *v, uint64_t va)
+{
+    mfn_t table = v->kernel_mode || v->guest_table_user == PV_MFN_NONE ? v->guest_table
+                                                                       : v->guest_table_user;
+
+    for (int level = 4; level > 1; level--) {
+        const uint64_t *t = __va((paddr_t)table << PAGE_SHIFT);
+        uint64_t e = __atomic_load_n(&t[(va >> (12 + 9 * (level - 1))) & 511], __ATOMIC_ACQUIRE);
+        if (!(e & _PAGE_PRESENT) || (e & _PAGE_PSE))
+            return PV_MFN_NONE;
+        table = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    }
+    return table;
+}
+
+static void flush_after_update(uint64_t va, unsigned long flags)
+{
+    switch (flags & UVMF_FLUSHTYPE_MASK) {
+    case UVMF_TLB_FLUSH:
+        flush_tlb_local();
+        break;
+    case UVMF_INVLPG:
+        invlpg(va);
+        break;
+    }
+    /* Single-vCPU domains: other CPUs flushed when they switched CR3 away. */
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t val, unsigned long flags)
+{
+    struct vcpu *v = current;
+    mfn_t l1;
+    int rc;
+
+    if (!guest_range_ok(va, 1))
+        return -EINVAL;
+    if ((flags & UVMF_FLUSHTYPE_MASK) == 3)
+        return -EINVAL;
+    l1 = find_l1(v, va);
+    if (l1 == PV_MFN_NONE)
+        return -EINVAL;
+    rc = pv_mod_entry(v->domain->domid, l1, (va >> 12) & 511, val, false);
+    if (!rc)
+        flush_after_update(va, flags);
+    return rc;
+}
+
+static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
+{
+    uint32_t domid = v->domain->domid;
+    mfn_t old;
+    int rc;
+
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+        return pv_pin_table(domid, op->arg1.mfn, op->cmd - MMUEXT_PIN_L1_TABLE + 1);
+    case MMUEXT_UNPIN_TABLE:
+        return pv_unpin_table(domid, op->arg1.mfn);
+    case MMUEXT_NEW_BASEPTR:
+    case MMUEXT_NEW_USER_BASEPTR: {
+        mfn_t *slot = op->cmd == MMUEXT_NEW_BASEPTR ? &v->guest_table : &v->guest_table_user;
+        if (op->cmd == MMUEXT_NEW_USER_BASEPTR && op->arg1.mfn == 0) {
+            old = __atomic_exchange_n(slot, PV_MFN_NONE, __ATOMIC_ACQ_REL);
+        } else {
+            rc = pv_new_baseptr(domid, op->arg1.mfn, slot, &old);
+            if (rc)
+                return rc;
+        }
+        if (v->kernel_mode == (op->cmd == MMUEXT_NEW_BASEPTR) || v->guest_table_user == PV_MFN_NONE)
+            write_cr3((paddr_t)(v->kernel_mode || v->guest_table_user == PV_MFN_NONE
+                                    ? v->guest_table
+                                    : v->guest_table_user)
+                      << PAGE_SHIFT);
+        pv_put_baseptr(old);
+        return 0;
+    }
+    case MMUEXT_TLB_FLUSH_LOCAL:
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_TLB_FLUSH_ALL:
+        flush_tlb_local();
+        return 0;
+    case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_INVLPG_MULTI:
+    case MMUEXT_INVLPG_ALL:
+        if (!guest_range_ok(op->arg1.linear_addr, 1))
+            return -EINVAL;
+        invlpg(op->arg1.linear_addr);
+        return 0;
+    case MMUEXT_MARK_SUPER:
+    case MMUEXT_UNMARK_SUPER:
+        return -EOPNOTSUPP; /* no superpages for PV guests */
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned long domid)
+{
+    struct vcpu *v = current;
+    unsigned long i;
+    long rc = 0;
+
+    if (!domid_is_self(domid))
+        return -EPERM;
+    if (count > MAX_BATCH)
+        return -EINVAL;
+    for (i = 0; i < count; i++) {
+        struct mmuext_op op;
+        if (copy_from_guest(&op, ops + i * sizeof(op), sizeof(op))) {
+            rc = -EFAULT;
+            break;
+        }
+        rc = mmuext_one(v, &op);
+        if (rc)
+            break;
+    }
+    if (done && copy_to_guest(done, &i, sizeof(i)))
+        return -EFAULT;
+    return rc;
+}
+
+long do_multicall(uint64_t calls, unsigned long count)
+{
+    if (count > MAX_BATCH)
+        return -EINVAL;
+    for (unsigned long i = 0; i < count; i++) {
+        struct multicall_entry mc;
+        uint64_t at = calls + i * sizeof(mc);
+        if (copy_from_guest(&mc, at, sizeof(mc)))
+            return -EFAULT;
+        /* no nesting, and iret cannot be batched */
+        if (mc.op == __HYPERVISOR_multicall || mc.op == __HYPERVISOR_iret)
+            mc.result = (uint64_t)-EINVAL;
+        else
+            mc.result = (uint64_t)hypercall_dispatch(mc.op, mc.args[0], mc.args[1], mc.args[2],
+                                                     mc.args[3], mc.args[4]);
+        if (copy_to_guest(at + __builtin_offsetof(struct multicall_entry, result), &mc.result,
+                          sizeof(mc.result)))
+            return -EFAULT;
+        if (current->domain->is_shutting_down)
+            break;
+    }
+    return 0;
+}

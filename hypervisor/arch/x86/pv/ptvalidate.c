@@ -1,0 +1,462 @@
+/* PV page-table types: validation, invalidation, entry updates and pinning.
+ *
+ * The x86-64 PV model: a guest's page tables are its own frames, typed
+ * PGT_l<n>_page_table in the frame table while in use. A typed table holds,
+ * for each present entry, the references that entry implies:
+ *   L1 entry     general ref on the target, plus a PGT_writable_page type
+ *                ref when RW;
+ *   L2..L4 entry general ref plus an L(n-1) type ref on the target.
+ * The frame table calls pt_validate on a table's first type reference and
+ * pt_invalidate when its last one goes; pin, base pointers and entries of
+ * higher tables are such references. Since a frame has one type at a time,
+ * a page table can never also be mapped writable: a table mapping itself RW
+ * fails its own validation with -EBUSY.
+ *
+ * Choices, checked against Xen's x86-64 PV rules:
+ * - L1 accepts P RW US A D G NX and the guest's bits 9-11 and 52-62. G is
+ *   allowed as Xen allows it for 64-bit PV (user mappings). PWT/PCD/PAT
+ *   are refused: Xen only lets domains with I/O access pick cache
+ *   attributes and nothing grants that yet.
+ * - L2..L4 accept the same minus G; PSE is refused (no superpages), and
+ *   so are PWT/PCD.
+ * - Linear page tables (an entry naming a table of its own level) are not
+ *   supported; the type check refuses them with -EBUSY.
+ * - Guest values in L4 slots 256..271 are ignored on validation and
+ *   replaced by the hypervisor's template; writes there get -EPERM.
+ * - Entries are stored as given. Xen also forces _PAGE_USER on guest
+ *   kernel mappings (a PV kernel runs in ring 3); that belongs with the
+ *   guest entry code once it exists.
+ *
+ * Guest-written entries are read once each, with an atomic load, and
+ * judged on that copy. While a frame is typed as a page table only this
+ * file writes it (the guest holds no writable mapping), so teardown reads
+ * back the values that were accepted.
+ *
+ * Validation and teardown are bounded (512 entries per table, at most four
+ * tables deep) but not preemptible yet. The check would go in the loops of
+ * pt_get_entries and pt_put_entries, with the position kept in the page
+ * like Xen's nr_validated_ptes. */
+#include <asm/pv_mm.h>
+#include <asm/page.h>
+#include <tern/bug.h>
+#include <tern/errno.h>
+
+#define PTE_FLAGS_BASE                                                         \
+    (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY |    \
+     PV_PAGE_AVAIL | PV_PAGE_AVAIL_HIGH | _PAGE_NX)
+/* No global bit: the hypervisor runs with CR4.PGE, so a guest's global mapping would
+ * outlive its CR3 and show through in the next guest. */
+#define PTE_FLAGS_L1 PTE_FLAGS_BASE
+#define PTE_FLAGS_LN PTE_FLAGS_BASE
+#define PTE_AD (_PAGE_ACCESSED | _PAGE_DIRTY)
+
+/* A guest that keeps rewriting the entry it updates only delays itself. */
+#define PV_MOD_RETRIES 64
+
+BUILD_BUG_ON(PGT_l1_page_table != 1ULL << PGT_type_shift);
+BUILD_BUG_ON(PGT_l4_page_table != 4ULL << PGT_type_shift);
+BUILD_BUG_ON((PTE_FLAGS_BASE & PV_PTE_ADDR_MASK) != 0);
+
+static struct pv_mm_ops mm_ops;
+static uint64_t l4_template[PV_L4_XEN_SLOTS];
+/* The address bits an entry may use: 12 up to the machine's width. */
+static uint64_t pte_addr_ok = PV_PTE_ADDR_MASK;
+
+/* 1..4 for a page-table type, 0 for anything else. */
+static unsigned int pt_level(uint64_t type)
+{
+    switch (type) {
+    case PGT_l1_page_table:
+        return 1;
+    case PGT_l2_page_table:
+        return 2;
+    case PGT_l3_page_table:
+        return 3;
+    case PGT_l4_page_table:
+        return 4;
+    default:
+        return 0;
+    }
+}
+
+static uint64_t pt_type(unsigned int level)
+{
+    return (uint64_t)level << PGT_type_shift;
+}
+
+static bool l4_xen_slot(unsigned int level, unsigned int i)
+{
+    return level == 4 && i - PV_L4_XEN_FIRST < PV_L4_XEN_SLOTS;
+}
+
+static uint64_t pte_read(const uint64_t *p)
+{
+    return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static mfn_t pte_mfn(uint64_t e)
+{
+    return (e & PV_PTE_ADDR_MASK) >> PAGE_SHIFT;
+}
+
+/* Stateless checks of a present entry's bits. */
+static int pte_check(unsigned int level, uint64_t e)
+{
+    uint64_t ok = level == 1 ? PTE_FLAGS_L1 : PTE_FLAGS_LN;
+
+    if (e & ~PV_PTE_ADDR_MASK & ~ok)
+        return -EINVAL;
+    if (e & PV_PTE_ADDR_MASK & ~pte_addr_ok)
+        return -EINVAL;
+    return 0;
+}
+
+/* What an entry's references depend on: equal keys, equal references. */
+static uint64_t pte_ref_key(unsigned int level, uint64_t e)
+{
+    if (!(e & _PAGE_PRESENT))
+        return 0;
+    return (e & PV_PTE_ADDR_MASK) | _PAGE_PRESENT | (level == 1 ? e & _PAGE_RW : 0);
+}
+
+/* A general and a type reference on a table the domain owns. */
+static int pt_get_table(uint32_t domid, mfn_t mfn, uint64_t type)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    int rc;
+
+    if (!pg)
+        return -EPERM;
+    rc = get_page_and_type(pg, domid, type);
+    return rc == -EACCES ? -EPERM : rc;
+}
+
+/* A general reference on a frame someone else owns, if the policy hook
+ * allows this domain to map it. */
+static bool get_foreign(uint32_t domid, struct page_info *pg, bool rw)
+{
+    uint32_t owner = __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE);
+
+    if (!mm_ops.may_map_foreign || owner == domid || !get_page(pg, owner))
+        return false;
+    /* Our reference keeps the owner stable while the policy looks at it. */
+    if (!mm_ops.may_map_foreign(domid, page_to_mfn(pg), rw)) {
+        put_page(pg);
+        return false;
+    }
+    return true;
+}
+
+static int l1e_get_refs(uint32_t domid, uint64_t e)
+{
+    struct page_info *pg = mfn_to_page(pte_mfn(e));
+    bool rw = e & _PAGE_RW;
+    int rc;
+
+    if (!pg)
+        return -EPERM;
+    if (!get_page(pg, domid) && !get_foreign(domid, pg, rw))
+        return -EPERM;
+    if (!rw)
+        return 0;
+    /* Fails with -EBUSY for page tables: that keeps them read-only. */
+    rc = get_page_type(pg, PGT_writable_page);
+    if (rc)
+        put_page(pg);
+    return rc;
+}
+
+/* Checks a guest entry and takes the references it implies. */
+static int pte_get_refs(uint32_t domid, unsigned int level, uint64_t e)
+{
+    int rc;
+
+    if (!(e & _PAGE_PRESENT))
+        return 0;
+    rc = pte_check(level, e);
+    if (rc)
+        return rc;
+    if (level == 1)
+        return l1e_get_refs(domid, e);
+    return pt_get_table(domid, pte_mfn(e), pt_type(level - 1));
+}
+
+/* Drops what pte_get_refs took for an entry it accepted. */
+static void pte_put_refs(unsigned int level, uint64_t e)
+{
+    struct page_info *pg;
+
+    if (!(e & _PAGE_PRESENT))
+        return;
+    pg = mfn_to_page(pte_mfn(e));
+    BUG_ON(!pg); /* accepted entries name valid frames */
+    if (level > 1) {
+        put_page_and_type(pg);
+        return;
+    }
+    if (e & _PAGE_RW)
+        put_page_type(pg);
+    put_page(pg);
+}
+
+/* Drops the references of entries [0, n) of a table. */
+static void pt_put_entries(uint64_t *t, unsigned int level, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        if (!l4_xen_slot(level, i))
+            pte_put_refs(level, pte_read(&t[i]));
+    }
+}
+
+/* Takes the references of every entry of a table, or none of them. */
+static int pt_get_entries(uint64_t *t, unsigned int level, uint32_t domid)
+{
+    int rc;
+
+    for (unsigned int i = 0; i < PV_PT_ENTRIES; i++) {
+        if (l4_xen_slot(level, i))
+            continue;
+        rc = pte_get_refs(domid, level, pte_read(&t[i]));
+        if (rc) {
+            pt_put_entries(t, level, i);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int pt_validate(struct page_info *pg, uint64_t type)
+{
+    unsigned int level = pt_level(type);
+    uint32_t domid;
+    uint64_t *t;
+    int rc;
+
+    if (!level)
+        return mm_ops.validate_other ? mm_ops.validate_other(pg, type) : 0;
+    domid = __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE);
+    t = mm_ops.map_frame(page_to_mfn(pg));
+    rc = pt_get_entries(t, level, domid);
+    if (!rc && level == 4) {
+        for (unsigned int i = 0; i < PV_L4_XEN_SLOTS; i++)
+            __atomic_store_n(&t[PV_L4_XEN_FIRST + i], l4_template[i],
+                             __ATOMIC_RELAXED);
+    }
+    mm_ops.unmap_frame(t);
+    return rc;
+}
+
+static void pt_invalidate(struct page_info *pg, uint64_t type)
+{
+    unsigned int level = pt_level(type);
+    uint64_t *t;
+
+    if (!level) {
+        if (mm_ops.invalidate_other)
+            mm_ops.invalidate_other(pg, type);
+        return;
+    }
+    t = mm_ops.map_frame(page_to_mfn(pg));
+    pt_put_entries(t, level, PV_PT_ENTRIES);
+    /* The frame may become ordinary guest memory: leave no hypervisor
+     * addresses in it. */
+    if (level == 4) {
+        for (unsigned int i = 0; i < PV_L4_XEN_SLOTS; i++)
+            __atomic_store_n(&t[PV_L4_XEN_FIRST + i], 0, __ATOMIC_RELAXED);
+    }
+    mm_ops.unmap_frame(t);
+}
+
+int pv_mm_init(const struct pv_mm_ops *ops)
+{
+    struct frame_hooks hooks = { pt_validate, pt_invalidate, NULL };
+    unsigned int bits;
+
+    if (!ops || !ops->map_frame || !ops->unmap_frame)
+        return -EINVAL;
+    bits = ops->paddr_bits ? ops->paddr_bits : 52;
+    if (bits <= PAGE_SHIFT || bits > 52)
+        return -EINVAL;
+    mm_ops = *ops;
+    pte_addr_ok = PV_PTE_ADDR_MASK & ((1ULL << bits) - 1);
+    hooks.free_page = ops->free_page;
+    frame_set_hooks(&hooks);
+    return 0;
+}
+
+void pv_set_l4_template(const uint64_t slots[PV_L4_XEN_SLOTS])
+{
+    for (unsigned int i = 0; i < PV_L4_XEN_SLOTS; i++)
+        l4_template[i] = slots[i];
+}
+
+/* A type reference on a table that is in use and validated, without ever
+ * validating it here: 1 with *type set, 0 when pg is not such a table,
+ * -EOVERFLOW when its count is saturated. */
+static int pt_get_live_type(struct page_info *pg, uint64_t *type)
+{
+    uint64_t x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
+    uint64_t count;
+
+    do {
+        count = x & PGT_count_mask;
+        if (!pt_level(x & PGT_type_mask) || !(x & PGT_validated) || !count)
+            return 0;
+        if (count >= PGT_count_mask - 1)
+            return -EOVERFLOW;
+    } while (!__atomic_compare_exchange_n(&pg->type_info, &x, x + 1, false,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    *type = x & PGT_type_mask;
+    return 1;
+}
+
+/* Replaces *p by nv: takes nv's references first, swaps with cmpxchg
+ * against the value it read, then drops the replaced value's references.
+ * When both name the same frame the same way, references stay as they are. */
+static int pte_swap(uint32_t domid, unsigned int level, uint64_t *p,
+                    uint64_t nv, bool preserve_ad)
+{
+    uint64_t old = pte_read(p), val;
+    bool have_refs = false;
+    int rc;
+
+    for (unsigned int tries = 0; tries < PV_MOD_RETRIES; tries++) {
+        if (!have_refs && pte_ref_key(level, old) != pte_ref_key(level, nv)) {
+            rc = pte_get_refs(domid, level, nv);
+            if (rc)
+                return rc;
+            have_refs = true;
+        }
+        val = nv;
+        if (preserve_ad && (old & _PAGE_PRESENT) && (nv & _PAGE_PRESENT))
+            val |= old & PTE_AD;
+        if (__atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED)) {
+            /* Committed: nothing below may fail. */
+            if (have_refs)
+                pte_put_refs(level, old);
+            return 0;
+        }
+        /* old is now the current value: the CPU set A/D, or another vCPU
+         * updated the entry. Judge again against it. */
+    }
+    if (have_refs)
+        pte_put_refs(level, nv);
+    return -EAGAIN;
+}
+
+static int pt_update(uint32_t domid, struct page_info *pg, unsigned int level,
+                     unsigned int index, uint64_t nv, bool preserve_ad)
+{
+    uint64_t *t;
+    int rc;
+
+    if (l4_xen_slot(level, index))
+        return -EPERM;
+    if (nv & _PAGE_PRESENT) {
+        rc = pte_check(level, nv);
+        if (rc)
+            return rc;
+    }
+    t = mm_ops.map_frame(page_to_mfn(pg));
+    rc = pte_swap(domid, level, &t[index], nv, preserve_ad);
+    mm_ops.unmap_frame(t);
+    return rc;
+}
+
+/* Not a page table: ordinary memory the domain could write itself. The
+ * writable type ref keeps it from becoming a table meanwhile. */
+static int plain_update(struct page_info *pg, unsigned int index, uint64_t nv)
+{
+    uint64_t *t;
+    int rc = get_page_type(pg, PGT_writable_page);
+
+    if (rc)
+        return rc;
+    t = mm_ops.map_frame(page_to_mfn(pg));
+    __atomic_store_n(&t[index], nv, __ATOMIC_RELAXED);
+    mm_ops.unmap_frame(t);
+    put_page_type(pg);
+    return 0;
+}
+
+int pv_mod_entry(uint32_t domid, mfn_t table_mfn, unsigned int index,
+                 uint64_t new_val, bool preserve_ad)
+{
+    struct page_info *pg = mfn_to_page(table_mfn);
+    uint64_t type = PGT_none;
+    int rc;
+
+    ASSERT(mm_ops.map_frame);
+    if (index >= PV_PT_ENTRIES)
+        return -EINVAL;
+    if (!pg || !get_page(pg, domid))
+        return -EPERM;
+    rc = pt_get_live_type(pg, &type);
+    if (rc > 0) {
+        rc = pt_update(domid, pg, pt_level(type), index, new_val, preserve_ad);
+        put_page_type(pg);
+    } else if (rc == 0) {
+        rc = plain_update(pg, index, new_val);
+    }
+    put_page(pg);
+    return rc;
+}
+
+int pv_pin_table(uint32_t domid, mfn_t mfn, unsigned int level)
+{
+    struct page_info *pg;
+    int rc;
+
+    if (level < 1 || level > 4)
+        return -EINVAL;
+    rc = pt_get_table(domid, mfn, pt_type(level));
+    if (rc)
+        return rc;
+    pg = mfn_to_page(mfn);
+    /* Pinning twice is an error, as in Xen; the second pin's refs go. */
+    if (__atomic_fetch_or(&pg->type_info, PGT_pinned, __ATOMIC_ACQ_REL) & PGT_pinned) {
+        put_page_and_type(pg);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int pv_unpin_table(uint32_t domid, mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    if (!pg || !get_page(pg, domid))
+        return -EPERM;
+    if (!(__atomic_fetch_and(&pg->type_info, ~PGT_pinned, __ATOMIC_ACQ_REL) &
+          PGT_pinned)) {
+        put_page(pg);
+        return -EINVAL;
+    }
+    put_page_and_type(pg); /* the pin's references */
+    put_page(pg);
+    return 0;
+}
+
+int pv_new_baseptr(uint32_t domid, mfn_t l4mfn, mfn_t *base, mfn_t *old_out)
+{
+    int rc;
+
+    ASSERT(base && old_out);
+    rc = pt_get_table(domid, l4mfn, PGT_l4_page_table);
+    if (rc)
+        return rc;
+    *old_out = __atomic_exchange_n(base, l4mfn, __ATOMIC_ACQ_REL);
+    return 0;
+}
+
+void pv_put_baseptr(mfn_t l4mfn)
+{
+    struct page_info *pg;
+
+    if (l4mfn == PV_MFN_NONE)
+        return;
+    pg = mfn_to_page(l4mfn);
+    BUG_ON(!pg);
+    put_page_and_type(pg);
+}

@@ -1,0 +1,235 @@
+/*
+ * Domain life cycle: create, give memory, shut down or crash, and destroy once none of
+ * its vCPUs is on a CPU. A misbehaving guest ends here, never in a hypervisor panic.
+ */
+#include <tern/bug.h>
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/init.h>
+#include <tern/shutdown.h>
+#include <tern/lib.h>
+#include <tern/mm.h>
+#include <tern/printk.h>
+#include <tern/sched.h>
+#include <tern/xmalloc.h>
+#include <asm/page.h>
+#include <asm/pv.h>
+#include <asm/pv_mm.h>
+#include <public/sched.h>
+
+LIST_HEAD(domain_list);
+DEFINE_SPINLOCK(domain_list_lock);
+static unsigned int nr_domains;
+static bool opt_exit_when_done;
+BOOT_PARAM_BOOL("exit_when_done", opt_exit_when_done);
+
+static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog",
+                                              "soft_reset" };
+
+struct domain *domain_by_id(uint16_t domid)
+{
+    struct domain *d, *found = NULL;
+    unsigned long flags;
+
+    spin_lock_irqsave(&domain_list_lock, flags);
+    list_for_each_entry(d, &domain_list, link)
+        if (d->domid == domid && !d->is_dying)
+            found = d;
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    return found;
+}
+
+unsigned int domain_count(void)
+{
+    return __atomic_load_n(&nr_domains, __ATOMIC_RELAXED);
+}
+
+uint16_t domain_next_free_id(void)
+{
+    static uint16_t next = 1;
+    for (unsigned int tries = 0; tries < (unsigned int)DOMID_FIRST_RESERVED; tries++) {
+        uint16_t id = next;
+        next = (unsigned int)next + 1 >= DOMID_FIRST_RESERVED ? 1 : (uint16_t)(next + 1);
+        if (!domain_by_id(id))
+            return id;
+    }
+    return DOMID_INVALID;
+}
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+    struct vcpu *v = xzalloc(struct vcpu);
+
+    if (!v)
+        return NULL;
+    v->vcpu_id = id;
+    v->domain = d;
+    v->state = VCPU_OFFLINE;
+    v->processor = -1;
+    v->kernel_mode = true;
+    v->guest_table = v->guest_table_user = PV_MFN_NONE;
+    list_init(&v->runq);
+    sched_init_vcpu(v);
+    return v;
+}
+
+struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_vcpus,
+                             uint64_t max_pages, bool privileged)
+{
+    struct domain *d;
+    unsigned long flags;
+
+    if (!nr_vcpus || nr_vcpus > MAX_VCPUS_PER_DOMAIN || domid >= DOMID_FIRST_RESERVED)
+        return NULL;
+    d = xzalloc(struct domain);
+    if (!d)
+        return NULL;
+    d->domid = domid;
+    strlcpy(d->name, name, sizeof(d->name));
+    d->is_privileged = privileged;
+    d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+    d->max_pages = max_pages;
+    d->weight = 256;
+    list_init(&d->page_list);
+    d->max_vcpus = nr_vcpus;
+    d->shared_info = alloc_xenheap_pages(0);
+    if (!d->shared_info)
+        goto fail;
+    for (unsigned int i = 0; i < nr_vcpus; i++) {
+        if (!(d->vcpus[i] = vcpu_create(d, i)))
+            goto fail;
+        d->vcpus[i]->vcpu_info = &d->shared_info->vcpu_info[i];
+        d->vcpus[i]->vcpu_info->evtchn_upcall_mask = 1;
+    }
+    /* The guest maps shared_info itself: it belongs to the domain, like its RAM. */
+    if (frame_assign(mfn_to_page(PFN_DOWN(__pa(d->shared_info))), domid))
+        goto fail;
+    spin_lock_irqsave(&domain_list_lock, flags);
+    list_add_tail(&d->link, &domain_list);
+    nr_domains++;
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    return d;
+
+fail:
+    for (unsigned int i = 0; i < nr_vcpus; i++)
+        xfree(d->vcpus[i]);
+    if (d->shared_info)
+        free_xenheap_pages(d->shared_info, 0);
+    xfree(d);
+    return NULL;
+}
+
+int domain_alloc_memory(struct domain *d, uint64_t nr_pages)
+{
+    if (nr_pages > d->max_pages - d->tot_pages)
+        return -ENOMEM;
+    d->p2m = xzalloc_array(mfn_t, nr_pages);
+    if (!d->p2m)
+        return -ENOMEM;
+    d->p2m_size = nr_pages;
+    for (uint64_t pfn = 0; pfn < nr_pages; pfn++) {
+        struct page_info *pg = alloc_domheap_pages(0);
+        if (!pg)
+            return -ENOMEM; /* the caller destroys the domain, which frees what we got */
+        BUG_ON(frame_assign(pg, d->domid));
+        list_add_tail(&pg->list, &d->page_list);
+        d->p2m[pfn] = page_to_mfn(pg);
+        m2p_set(d->p2m[pfn], pfn);
+        d->tot_pages++;
+    }
+    return 0;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    struct vcpu *v;
+
+    if (__atomic_exchange_n(&d->is_shutting_down, true, __ATOMIC_SEQ_CST))
+        return;
+    d->shutdown_code = reason;
+    domain_console_flush(d);
+    printk(KERN_ALWAYS "domain %u (%s): shut down (%s)\n", d->domid, d->name,
+           reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown");
+    for_each_vcpu(d, v)
+        sched_vcpu_down(v);
+    domain_kill(d);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    char buf[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vscnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    printk(KERN_ERR "domain %u (%s) crashed: %s\n", d->domid, d->name, buf);
+    domain_shutdown(d, SHUTDOWN_crash);
+}
+
+/* Runs once no vCPU of d is on a CPU (the scheduler calls it then). */
+static void domain_destroy(struct domain *d)
+{
+    struct page_info *pg, *tmp;
+    struct vcpu *v;
+    unsigned long flags;
+    uint64_t freed = 0;
+
+    for_each_vcpu(d, v) {
+        stop_timer(&v->singleshot);
+        pv_vcpu_destroy(v);
+    }
+    pv_domain_relinquish(d);
+    list_for_each_entry_safe(pg, tmp, &d->page_list, list) {
+        list_del(&pg->list);
+        list_init(&pg->list);
+        frame_release(pg);
+        freed++;
+    }
+    frame_release(mfn_to_page(PFN_DOWN(__pa(d->shared_info))));
+    spin_lock_irqsave(&domain_list_lock, flags);
+    list_del(&d->link);
+    nr_domains--;
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    printk("domain %u (%s): destroyed, %lu pages released\n", d->domid, d->name,
+           (unsigned long)freed);
+    for_each_vcpu(d, v)
+        xfree(v);
+    xfree(d->p2m);
+    xfree(d);
+    if (opt_exit_when_done && !domain_count()) {
+        printk(KERN_ALWAYS "all domains have ended; %lu pages free\n",
+               (unsigned long)frames_free_pages());
+        machine_exit(EXIT_SUCCESS_STATUS);
+    }
+}
+
+void domain_kill(struct domain *d)
+{
+    __atomic_store_n(&d->is_dying, true, __ATOMIC_SEQ_CST);
+    sched_reap_when_idle(d, domain_destroy);
+}
+
+void domain_console_flush(struct domain *d)
+{
+    if (d->cons_len) {
+        printk(KERN_GUEST "(d%u) %.*s\n", d->domid, (int)d->cons_len, d->cons_buf);
+        d->cons_len = 0;
+    }
+}
+
+void domain_console_write(struct domain *d, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\n' || d->cons_len == sizeof(d->cons_buf)) {
+            domain_console_flush(d);
+            if (c == '\n')
+                continue;
+        }
+        if (c == '\r')
+            continue;
+        /* a guest's control characters must not drive the host's terminal */
+        d->cons_buf[d->cons_len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '?';
+    }
+}

@@ -1,0 +1,296 @@
+/*
+ * The scheduler. One runqueue for all CPUs; the runnable vCPU with the smallest
+ * weighted run time (vruntime: ns of CPU scaled by 256/weight) runs next, for a slice of
+ * SCHED_SLICE_NS. A capped domain's vCPU that has used its share of the current period
+ * waits for the next one. Runs as SCHEDULE_SOFTIRQ; switching never returns: the new
+ * context starts on a fresh stack (reset_stack_and_jump).
+ */
+#include <tern/bug.h>
+#include <tern/domain.h>
+#include <tern/lib.h>
+#include <tern/percpu.h>
+#include <tern/printk.h>
+#include <tern/sched.h>
+#include <tern/smp.h>
+#include <tern/softirq.h>
+#include <tern/spinlock.h>
+#include <tern/time.h>
+#include <tern/timer.h>
+#include <asm/pv.h>
+
+static DEFINE_SPINLOCK(sched_lock);
+static LIST_HEAD(runq);
+static struct vcpu idle_vcpus[NR_CPUS];
+static struct timer slice_timer[NR_CPUS];
+static struct vcpu *cpu_curr[NR_CPUS]; /* what each CPU runs, for remote looks */
+static struct {
+    struct domain *d;
+    void (*fn)(struct domain *);
+} reap[64];
+
+bool is_idle_vcpu(const struct vcpu *v)
+{
+    return v >= idle_vcpus && v < idle_vcpus + NR_CPUS;
+}
+
+static uint64_t min_vruntime(void)
+{
+    struct vcpu *v;
+    uint64_t m = ~0ull;
+
+    list_for_each_entry(v, &runq, runq)
+        m = min(m, v->vruntime);
+    return m == ~0ull ? 0 : m;
+}
+
+void sched_init_vcpu(struct vcpu *v)
+{
+    init_timer(&v->singleshot, pv_vcpu_timer_fn, v, 0);
+}
+
+static void kick_idle_cpu(void)
+{
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        if (cpu_online(cpu) && cpu_curr[cpu] && is_idle_vcpu(cpu_curr[cpu])) {
+            cpu_raise_softirq(cpu, SCHEDULE_SOFTIRQ);
+            return;
+        }
+    }
+}
+
+/* Caller holds sched_lock. */
+static void enqueue(struct vcpu *v)
+{
+    if (list_empty(&v->runq)) {
+        uint64_t m = min_vruntime();
+        /* a waking vCPU gets no credit for time it spent asleep */
+        if (v->vruntime < m)
+            v->vruntime = m;
+        list_add_tail(&v->runq, &runq);
+    }
+}
+
+void sched_vcpu_wake(struct vcpu *v)
+{
+    unsigned long flags;
+    bool kick = false;
+
+    spin_lock_irqsave(&sched_lock, flags);
+    if ((v->state == VCPU_BLOCKED || v->state == VCPU_OFFLINE) && !v->domain->is_shutting_down) {
+        v->state = VCPU_RUNNABLE;
+        if (v->processor < 0)
+            enqueue(v);
+        kick = true;
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (kick)
+        kick_idle_cpu();
+}
+
+void sched_vcpu_block(struct vcpu *v)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&sched_lock, flags);
+    if (v->state == VCPU_RUNNING || v->state == VCPU_RUNNABLE) {
+        v->state = VCPU_BLOCKED;
+        list_del(&v->runq);
+        list_init(&v->runq);
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+void sched_vcpu_down(struct vcpu *v)
+{
+    unsigned long flags;
+    int cpu;
+
+    spin_lock_irqsave(&sched_lock, flags);
+    v->state = VCPU_OFFLINE;
+    list_del(&v->runq);
+    list_init(&v->runq);
+    cpu = v->processor;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (cpu >= 0)
+        cpu_raise_softirq((unsigned int)cpu, SCHEDULE_SOFTIRQ);
+    if (cpu == (int)smp_processor_id())
+        raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+void sched_yield(void)
+{
+    raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+void sched_reap_when_idle(struct domain *d, void (*fn)(struct domain *))
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&sched_lock, flags);
+    for (unsigned int i = 0; i < ARRAY_SIZE(reap); i++) {
+        if (!reap[i].d || reap[i].d == d) {
+            reap[i].d = d;
+            reap[i].fn = fn;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+/* Caller holds sched_lock: the next domain whose vCPUs are all off every CPU. */
+static struct domain *take_reapable(void (**fn)(struct domain *))
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(reap); i++) {
+        struct domain *d = reap[i].d;
+        struct vcpu *v;
+        bool busy = false;
+        if (!d)
+            continue;
+        for_each_vcpu(d, v)
+            busy |= v->processor >= 0;
+        if (!busy) {
+            *fn = reap[i].fn;
+            reap[i].d = NULL;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static bool within_cap(struct vcpu *v, s_time_t now)
+{
+    struct domain *d = v->domain;
+
+    if (!d->cap)
+        return true;
+    if (now - v->period_start >= SCHED_PERIOD_NS) {
+        v->period_start = now;
+        v->period_used = 0;
+    }
+    return v->period_used < (s_time_t)SCHED_PERIOD_NS / 100 * d->cap;
+}
+
+static struct vcpu *pick_next(s_time_t now)
+{
+    struct vcpu *v, *best = NULL;
+
+    list_for_each_entry(v, &runq, runq)
+        if (within_cap(v, now) && (!best || v->vruntime < best->vruntime))
+            best = v;
+    return best;
+}
+
+static void account(struct vcpu *v, s_time_t now)
+{
+    s_time_t ran = now - v->run_start;
+
+    if (ran <= 0 || is_idle_vcpu(v))
+        return;
+    v->runtime += ran;
+    v->period_used += ran;
+    v->vruntime += (uint64_t)ran * 256 / (v->domain->weight ? v->domain->weight : 1);
+    v->run_start = now;
+}
+
+static void schedule(void)
+{
+    unsigned int cpu = smp_processor_id();
+    struct vcpu *prev = current, *next;
+    void (*reap_fn)(struct domain *) = NULL;
+    struct domain *dead;
+    s_time_t now = NOW();
+    unsigned long flags;
+
+    spin_lock_irqsave(&sched_lock, flags);
+    account(prev, now);
+    next = pick_next(now);
+    /* the running vCPU keeps the CPU if nothing runnable is more deserving */
+    if (!is_idle_vcpu(prev) && prev->state == VCPU_RUNNING && within_cap(prev, now) &&
+        (!next || prev->vruntime <= next->vruntime))
+        next = prev;
+    if (!next)
+        next = &idle_vcpus[cpu];
+    if (next != prev && !is_idle_vcpu(next)) {
+        list_del(&next->runq);
+        list_init(&next->runq);
+        next->state = VCPU_RUNNING;
+        next->processor = (int)cpu;
+    }
+    next->run_start = now;
+    dead = take_reapable(&reap_fn);
+    spin_unlock_irqrestore(&sched_lock, flags);
+
+    if (dead) {
+        reap_fn(dead); /* no CPU has its page tables loaded any more */
+        raise_softirq(SCHEDULE_SOFTIRQ);
+    }
+    if (!is_idle_vcpu(next))
+        set_timer(&slice_timer[cpu], now + SCHED_SLICE_NS);
+    if (next == prev)
+        return;
+
+    /* Save prev before anyone else may pick it, then let it be picked. */
+    pv_context_save(prev);
+    spin_lock_irqsave(&sched_lock, flags);
+    if (!is_idle_vcpu(prev)) {
+        prev->processor = -1;
+        if (prev->state == VCPU_RUNNING) {
+            prev->state = VCPU_RUNNABLE;
+            enqueue(prev);
+        }
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    if (!is_idle_vcpu(prev) && prev->domain->is_dying)
+        raise_softirq(SCHEDULE_SOFTIRQ); /* its domain may now be reaped */
+    get_cpu_info()->curr_vcpu = next;
+    cpu_curr[cpu] = next;
+    if (is_idle_vcpu(next)) {
+        pv_switch_to_idle();
+        reset_stack_and_jump(idle_loop);
+    }
+    pv_context_load(next);
+    reset_stack_and_jump(return_to_guest);
+}
+
+static void slice_expired(void *unused)
+{
+    raise_softirq(SCHEDULE_SOFTIRQ);
+}
+
+/* Runs on the CPU itself: it starts on its idle vCPU. */
+int sched_init_cpu(unsigned int cpu)
+{
+    struct vcpu *idle = &idle_vcpus[cpu];
+
+    idle->processor = (int)cpu;
+    idle->state = VCPU_RUNNING;
+    list_init(&idle->runq);
+    init_timer(&slice_timer[cpu], slice_expired, NULL, cpu);
+    cpu_curr[cpu] = idle;
+    get_cpu_info()->curr_vcpu = idle;
+    return 0;
+}
+
+void sched_init(void)
+{
+    open_softirq(SCHEDULE_SOFTIRQ, schedule);
+    sched_init_cpu(0);
+}
+
+void sched_dump(void)
+{
+    struct domain *d;
+    struct vcpu *v;
+    static const char *const states[] = { "offline", "runnable", "running", "blocked" };
+
+    printk("domains: %u\n", domain_count());
+    list_for_each_entry(d, &domain_list, link) {
+        printk("  d%u %-16s weight %u cap %u pages %lu%s\n", d->domid, d->name, d->weight, d->cap,
+               (unsigned long)d->tot_pages, d->is_dying ? " dying" : "");
+        for_each_vcpu(d, v)
+            printk("    v%u %-8s cpu %d time %lu us\n", v->vcpu_id, states[v->state], v->processor,
+                   (unsigned long)(v->runtime / 1000));
+    }
+}

@@ -1,0 +1,92 @@
+/* Domains and their virtual CPUs. */
+#ifndef TERN_DOMAIN_H
+#define TERN_DOMAIN_H
+
+#include <tern/list.h>
+#include <tern/spinlock.h>
+#include <tern/timer.h>
+#include <tern/types.h>
+#include <asm/regs.h>
+#include <public/xen.h>
+
+#define MAX_VCPUS_PER_DOMAIN 8
+#define DOMAIN_NAME_LEN 32
+#define CONSOLE_LINE 256
+
+enum vcpu_state { VCPU_OFFLINE, VCPU_RUNNABLE, VCPU_RUNNING, VCPU_BLOCKED };
+
+struct domain;
+
+struct vcpu {
+    unsigned int vcpu_id;
+    struct domain *domain;
+    enum vcpu_state state;
+    int processor;                  /* CPU it runs on, or -1 */
+    struct cpu_user_regs regs;      /* saved while not running */
+    bool kernel_mode;               /* guest kernel (true) or guest user (false) */
+    mfn_t guest_table;              /* kernel L4 */
+    mfn_t guest_table_user;         /* user L4, 0 if none */
+    uint64_t kernel_sp;             /* stack_switch: kernel stack for bounces */
+    uint64_t fs_base, gs_base_kernel, gs_base_user;
+    struct trap_info traps[256];
+    uint64_t event_callback, failsafe_callback, syscall_callback;
+    bool syscall_mask_events;
+    struct vcpu_info *vcpu_info;    /* in shared_info (or registered) */
+    /* scheduling */
+    struct list_head runq;          /* on the runqueue while runnable */
+    s_time_t run_start;             /* when it last went on a CPU */
+    s_time_t runtime;               /* CPU time used, ns */
+    uint64_t vruntime;              /* runtime scaled by weight: the fair-share key */
+    s_time_t period_start, period_used; /* cap accounting */
+    struct timer singleshot;        /* VCPUOP_set_singleshot_timer / set_timer_op */
+};
+
+struct domain {
+    uint16_t domid;
+    char name[DOMAIN_NAME_LEN];
+    bool is_privileged;
+    spinlock_t lock;
+    struct list_head link;          /* all domains */
+    unsigned int max_vcpus;
+    struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
+    /* memory */
+    uint64_t max_pages, tot_pages;
+    struct list_head page_list;
+    mfn_t *p2m;                     /* pfn -> mfn of the initial allocation */
+    uint64_t p2m_size;
+    struct shared_info *shared_info;
+    unsigned long vm_assist;
+    /* scheduling */
+    unsigned int weight;            /* relative share, default 256 */
+    unsigned int cap;               /* percent of one CPU, 0 = none */
+    /* life cycle */
+    bool is_shutting_down, is_dying;
+    unsigned int shutdown_code;
+    /* console */
+    char cons_buf[CONSOLE_LINE];
+    unsigned int cons_len;
+    paddr_t console_ring;           /* machine address of the PV console page */
+};
+
+#define for_each_vcpu(d, v) \
+    for (unsigned int _i = 0; _i < (d)->max_vcpus; _i++) \
+        if (((v) = (d)->vcpus[_i]) != NULL)
+
+extern struct list_head domain_list;
+extern spinlock_t domain_list_lock;
+
+struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_vcpus,
+                             uint64_t max_pages, bool privileged);
+int domain_alloc_memory(struct domain *d, uint64_t nr_pages);
+void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void domain_kill(struct domain *d);
+struct domain *domain_by_id(uint16_t domid);
+unsigned int domain_count(void);
+uint16_t domain_next_free_id(void);
+
+/* Guest console output, one prefixed line at a time. */
+void domain_console_write(struct domain *d, const char *s, size_t n);
+void domain_console_flush(struct domain *d);
+
+#endif
