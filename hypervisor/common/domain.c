@@ -5,6 +5,7 @@
 #include <tern/bug.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/event.h>
 #include <tern/init.h>
 #include <tern/shutdown.h>
 #include <tern/lib.h>
@@ -70,6 +71,10 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->guest_table = v->guest_table_user = PV_MFN_NONE;
     list_init(&v->runq);
     sched_init_vcpu(v);
+    if (pv_fpu_vcpu_init(v)) {
+        xfree(v);
+        return NULL;
+    }
     return v;
 }
 
@@ -93,7 +98,7 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
     list_init(&d->page_list);
     d->max_vcpus = nr_vcpus;
     d->shared_info = alloc_xenheap_pages(0);
-    if (!d->shared_info)
+    if (!d->shared_info || evtchn_init_domain(d, DEFAULT_MAX_EVTCHNS))
         goto fail;
     for (unsigned int i = 0; i < nr_vcpus; i++) {
         if (!(d->vcpus[i] = vcpu_create(d, i)))
@@ -112,9 +117,13 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
 
 fail:
     for (unsigned int i = 0; i < nr_vcpus; i++)
-        xfree(d->vcpus[i]);
+        if (d->vcpus[i]) {
+            xfree(d->vcpus[i]->fpu_area);
+            xfree(d->vcpus[i]);
+        }
     if (d->shared_info)
         free_xenheap_pages(d->shared_info, 0);
+    xfree(d->evtchn);
     xfree(d);
     return NULL;
 }
@@ -179,6 +188,7 @@ static void domain_destroy(struct domain *d)
         stop_timer(&v->singleshot);
         pv_vcpu_destroy(v);
     }
+    evtchn_destroy_domain(d);
     pv_domain_relinquish(d);
     list_for_each_entry_safe(pg, tmp, &d->page_list, list) {
         list_del(&pg->list);

@@ -2,24 +2,8 @@
 #include <tern/elf.h>
 #include <tern/errno.h>
 #include <tern/string.h>
-
-/* Note types from Xen's public elfnote.h (the guest ABI; values are fixed). */
-enum {
-    XEN_NOTE_ENTRY = 1,
-    XEN_NOTE_HYPERCALL_PAGE = 2,
-    XEN_NOTE_VIRT_BASE = 3,
-    XEN_NOTE_PADDR_OFFSET = 4,
-    XEN_NOTE_XEN_VERSION = 5,
-    XEN_NOTE_GUEST_OS = 6,
-    XEN_NOTE_GUEST_VERSION = 7,
-    XEN_NOTE_LOADER = 8,
-    XEN_NOTE_PAE_MODE = 9,
-    XEN_NOTE_FEATURES = 10,
-    XEN_NOTE_INIT_P2M = 15,
-    XEN_NOTE_MOD_START_PFN = 16,
-    XEN_NOTE_SUPPORTED_FEATURES = 17,
-    XEN_NOTE_PHYS32_ENTRY = 18,
-};
+#include <public/elfnote.h>
+#include <public/features.h>
 
 /* ELF note header: the same three 32-bit words for ELF32 and ELF64. */
 struct elf_nhdr {
@@ -29,33 +13,36 @@ struct elf_nhdr {
 };
 _Static_assert(sizeof(struct elf_nhdr) == 12, "ELF note header is 12 bytes");
 
-/* XENFEAT bit numbers (public features.h) by the names FEATURES uses. */
+/* The names FEATURES uses: XENFEAT_* without the prefix. */
+#define FEAT(n) { #n, XENFEAT_##n }
 static const struct {
     const char *name;
     unsigned int bit;
 } xen_features[] = {
-    { "writable_page_tables", 0 },
-    { "writable_descriptor_tables", 1 },
-    { "auto_translated_physmap", 2 },
-    { "supervisor_mode_kernel", 3 },
-    { "pae_pgdir_above_4gb", 4 },
-    { "mmu_pt_update_preserve_ad", 5 },
-    { "highmem_assist", 6 },
-    { "gnttab_map_avail_bits", 7 },
-    { "hvm_callback_vector", 8 },
-    { "hvm_safe_pvclock", 9 },
-    { "hvm_pirqs", 10 },
-    { "dom0", 11 },
-    { "grant_map_identity", 12 },
-    { "memory_op_vnode_supported", 13 },
-    { "ARM_SMCCC_supported", 14 },
-    { "linux_rsdp_unrestricted", 15 },
-    { "not_direct_mapped", 16 },
-    { "direct_mapped", 17 },
-    { "runstate_phys_area", 18 },
-    { "vcpu_time_phys_area", 19 },
-    { "dm_msix_all_writes", 20 },
+    FEAT(writable_page_tables),
+    FEAT(writable_descriptor_tables),
+    FEAT(auto_translated_physmap),
+    FEAT(supervisor_mode_kernel),
+    FEAT(pae_pgdir_above_4gb),
+    FEAT(mmu_pt_update_preserve_ad),
+    FEAT(highmem_assist),
+    FEAT(gnttab_map_avail_bits),
+    FEAT(hvm_callback_vector),
+    FEAT(hvm_safe_pvclock),
+    FEAT(hvm_pirqs),
+    FEAT(dom0),
+    FEAT(grant_map_identity),
+    FEAT(memory_op_vnode_supported),
+    FEAT(ARM_SMCCC_supported),
+    FEAT(linux_rsdp_unrestricted),
+    FEAT(not_direct_mapped),
+    FEAT(direct_mapped),
+    FEAT(runstate_phys_area),
+    FEAT(vcpu_time_phys_area),
+    FEAT(dm_msix_all_writes),
 };
+#undef FEAT
+_Static_assert(XENFEAT_NR_SUBMAPS == 1, "elf_image_info holds one feature submap");
 
 static int note_fail(const char **why, int err, const char *msg)
 {
@@ -84,7 +71,7 @@ int elf_parse_features(const char *str, size_t len, uint32_t *supported,
         const char *tok = str + pos;
         const char *bar = memchr(tok, '|', len - pos);
         size_t tlen = bar ? (size_t)(bar - tok) : len - pos;
-        bool req = tlen > 0 && tok[0] == '!';
+        bool req = tok[0] == '!'; /* in bounds: pos < len */
         int bit = feature_bit(tok + req, tlen - req);
 
         pos += tlen + 1;
@@ -194,28 +181,28 @@ static int note_numeric(struct elf_note_scan *s, uint32_t type,
     if (rc)
         return rc;
     switch (type) {
-    case XEN_NOTE_ENTRY:
+    case XEN_ELFNOTE_ENTRY:
         info->entry = v;
         s->have_entry = true;
         break;
-    case XEN_NOTE_HYPERCALL_PAGE:
+    case XEN_ELFNOTE_HYPERCALL_PAGE:
         info->hypercall_page = v;
         break;
-    case XEN_NOTE_VIRT_BASE:
+    case XEN_ELFNOTE_VIRT_BASE:
         info->virt_base = v;
         s->have_virt_base = true;
         break;
-    case XEN_NOTE_PADDR_OFFSET:
+    case XEN_ELFNOTE_PADDR_OFFSET:
         info->paddr_offset = v;
         s->have_paddr_offset = true;
         break;
-    case XEN_NOTE_INIT_P2M:
+    case XEN_ELFNOTE_INIT_P2M:
         info->init_p2m = v;
         break;
-    case XEN_NOTE_MOD_START_PFN:
+    case XEN_ELFNOTE_MOD_START_PFN:
         info->mod_start_pfn = v != 0;
         break;
-    default: /* XEN_NOTE_PHYS32_ENTRY */
+    default: /* XEN_ELFNOTE_PHYS32_ENTRY */
         info->phys32_entry = v;
         break;
     }
@@ -229,27 +216,27 @@ static int note_xen(struct elf_note_scan *s, uint32_t type, const uint8_t *desc,
 
     info->has_xen_notes = true;
     switch (type) {
-    case XEN_NOTE_ENTRY:
-    case XEN_NOTE_HYPERCALL_PAGE:
-    case XEN_NOTE_VIRT_BASE:
-    case XEN_NOTE_PADDR_OFFSET:
-    case XEN_NOTE_INIT_P2M:
-    case XEN_NOTE_MOD_START_PFN:
-    case XEN_NOTE_PHYS32_ENTRY:
+    case XEN_ELFNOTE_ENTRY:
+    case XEN_ELFNOTE_HYPERCALL_PAGE:
+    case XEN_ELFNOTE_VIRT_BASE:
+    case XEN_ELFNOTE_PADDR_OFFSET:
+    case XEN_ELFNOTE_INIT_P2M:
+    case XEN_ELFNOTE_MOD_START_PFN:
+    case XEN_ELFNOTE_PHYS32_ENTRY:
         return note_numeric(s, type, desc, descsz, why);
-    case XEN_NOTE_XEN_VERSION:
+    case XEN_ELFNOTE_XEN_VERSION:
         return note_copy_string(info->xen_version, desc, descsz, why);
-    case XEN_NOTE_GUEST_OS:
+    case XEN_ELFNOTE_GUEST_OS:
         return note_copy_string(info->guest_os, desc, descsz, why);
-    case XEN_NOTE_GUEST_VERSION:
+    case XEN_ELFNOTE_GUEST_VERSION:
         return note_copy_string(info->guest_version, desc, descsz, why);
-    case XEN_NOTE_LOADER:
+    case XEN_ELFNOTE_LOADER:
         return note_copy_string(info->loader, desc, descsz, why);
-    case XEN_NOTE_PAE_MODE:
+    case XEN_ELFNOTE_PAE_MODE:
         return note_pae(info, desc, descsz, why);
-    case XEN_NOTE_FEATURES:
+    case XEN_ELFNOTE_FEATURES:
         return note_features(info, desc, descsz, why);
-    case XEN_NOTE_SUPPORTED_FEATURES:
+    case XEN_ELFNOTE_SUPPORTED_FEATURES:
         return note_supported(info, desc, descsz, why);
     default:
         return 0; /* types we do not use (L1_MFN_VALID, HV_START_LOW, ...) */

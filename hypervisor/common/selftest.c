@@ -12,6 +12,7 @@
 #include <tern/smp.h>
 #include <tern/time.h>
 #include <tern/timer.h>
+#include <tern/sched.h>
 #include <asm/apic.h>
 #include <asm/processor.h>
 
@@ -175,11 +176,14 @@ void console_input(int c)
 {
     switch (c) {
     case 'h':
-        printk("debug keys: h help, m memory, c CPUs\n");
+        printk("debug keys: h help, m memory, c CPUs, d domains and vCPUs\n");
         break;
     case 'm':
         printk("memory: %lu of %lu pages free\n", (unsigned long)frames_free_pages(),
                (unsigned long)frames_total_pages());
+        break;
+    case 'd':
+        sched_dump();
         break;
     case 'c':
         printk("CPUs online: %u, uptime %lu ms\n", nr_cpus_online, (unsigned long)(NOW() / 1000000));

@@ -208,6 +208,26 @@ static void pt_note_offset_zero_falls_back(void)
     img_free(&im);
 }
 
+/* Sections are only a fallback: with Xen notes in a PT_NOTE, even a broken
+ * section table is not read. */
+static void sections_ignored_when_pt_note(void)
+{
+    struct img_spec s;
+    struct img im;
+    struct elf_image_info info;
+    const char *why;
+
+    img_spec_default(&s);
+    s.sections = true;
+    img_build(&s, &im);
+    img_put64(&im, im.shoff + sizeof(Elf64_Shdr) + offsetof(Elf64_Shdr, sh_addralign), 16);
+    CHECK_EQ(img_parse(&im, &info, &why), 0);
+    check_default_info(&info);
+    img_put16(&im, offsetof(Elf64_Ehdr, e_shentsize), 12);
+    CHECK_EQ(img_parse(&im, &info, &why), 0);
+    img_free(&im);
+}
+
 /* No Xen notes: reported, not refused; defaults everywhere. */
 static void no_xen_notes(void)
 {
@@ -251,6 +271,8 @@ static void foreign_and_unknown_notes(void)
     img_add_note(&s, "Xe", N_ENTRY, "\x01", 1);
     img_add_note(&s, "Xenn", N_VIRT_BASE, "\x01", 1);
     img_add_note(&s, "", N_LOADER, "x", 1);
+    img_add_note(&s, "Xen", N_GUEST_OS, "bogus", 6);
+    s.note[s.nnote - 1].name[3] = 'X'; /* namesz 4 but "XenX" */
     parse_ok(&s, &in);
     check_default_info(&in);
 }
@@ -460,6 +482,7 @@ static const struct test_case cases[] = {
     TEST(notes_aligned_8),
     TEST(notes_in_sections_only),
     TEST(pt_note_offset_zero_falls_back),
+    TEST(sections_ignored_when_pt_note),
     TEST(no_xen_notes),
     TEST(foreign_and_unknown_notes),
     TEST(note_values),

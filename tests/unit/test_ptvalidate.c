@@ -389,7 +389,7 @@ static void test_readonly_maps_of_tables(void)
     check_counts();
     /* Upgrading such a mapping to RW is refused and changes nothing. */
     CHECK_EQ(pv_mod_entry(D1, t.l1, 100, pte(t.l1, P | RW), false), -EBUSY);
-    CHECK_EQ(mem[t.l1][100], pte(t.l1, P));
+    CHECK_EQ(mem[t.l1][100], pte(t.l1, P | _PAGE_USER)); /* validation adds the user bit */
     CHECK_EQ(pv_unpin_table(D1, t.l4), 0);
     check_teardown();
 }
@@ -535,9 +535,9 @@ static void test_mod_flags_and_ad(void)
     CHECK_EQ(page_get_type_count(&table[t.data[2]]), typ);
     mem[t.l1][2] |= _PAGE_ACCESSED | _PAGE_DIRTY; /* as the CPU would */
     CHECK_EQ(pv_mod_entry(D1, t.l1, 2, pte(t.data[2], P | RW), true), 0);
-    CHECK_EQ(mem[t.l1][2], pte(t.data[2], P | RW | _PAGE_ACCESSED | _PAGE_DIRTY));
+    CHECK_EQ(mem[t.l1][2], pte(t.data[2], P | RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY));
     CHECK_EQ(pv_mod_entry(D1, t.l1, 2, pte(t.data[2], P | RW), false), 0);
-    CHECK_EQ(mem[t.l1][2], pte(t.data[2], P | RW));
+    CHECK_EQ(mem[t.l1][2], pte(t.data[2], P | RW | _PAGE_USER));
     CHECK_EQ(page_get_count(&table[t.data[2]]), gen);
     /* Same L1 again in the L2: refs stable there too. */
     CHECK_EQ(pv_mod_entry(D1, t.l2, 0, pte(t.l1, P | _PAGE_NX), false), 0);

@@ -93,6 +93,11 @@ static int map_one(uint64_t *pml4, unsigned long va, paddr_t pa, uint64_t flags,
 
     if (!l2)
         return -ENOMEM;
+    if (flags & _PAGE_USER) {
+        /* a guest-readable mapping (the M2P): the walk above it must allow ring 3 */
+        pml4[L4_INDEX(va)] |= _PAGE_USER;
+        l3[L3_INDEX(va)] |= _PAGE_USER;
+    }
     if (large) {
         l2[L2_INDEX(va)] = pa | flags | _PAGE_PSE;
         return 0;
@@ -100,6 +105,8 @@ static int map_one(uint64_t *pml4, unsigned long va, paddr_t pa, uint64_t flags,
     l1 = next_table(l2, L2_INDEX(va), 2);
     if (!l1)
         return -ENOMEM;
+    if (flags & _PAGE_USER)
+        l2[L2_INDEX(va)] |= _PAGE_USER;
     l1[L1_INDEX(va)] = pa | flags;
     return 0;
 }

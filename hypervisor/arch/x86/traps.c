@@ -10,6 +10,8 @@
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <asm/regs.h>
+#include <asm/pv.h>
+#include <asm/uaccess.h>
 
 unsigned long nmi_count, nmi_on_ist;
 
@@ -79,6 +81,17 @@ void do_trap(struct cpu_user_regs *regs)
 
     if (vec >= FIRST_IRQ_VECTOR) {
         do_irq(regs);
+        return;
+    }
+    if (regs->cs & 3) {
+        do_guest_trap(regs); /* a guest's own exception: its handler or its crash */
+        return;
+    }
+    if ((vec == 14 || vec == 13) && fixup_exception(&regs->rip))
+        return; /* a guest copy that faulted: the copy returns -EFAULT */
+    if (vec == 1) {
+        /* a guest's breakpoint hit while the hypervisor touched guest memory */
+        asm volatile("mov %0, %%db6" ::"r"(0xffff0ff0ul));
         return;
     }
     if (vec == 2) {

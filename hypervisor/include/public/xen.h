@@ -201,9 +201,9 @@
 /*
  * console_io commands.
  *  CONSOLEIO_write: write count bytes from buf to the hypervisor console.
- *    Returns count (Xen returns 0: guests treat any value >= 0 as success),
- *    -EFAULT if any byte of buf is unreadable (so a count running past the
- *    guest's mappings fails too). Output of domUs is tagged with the domain.
+ *    Returns 0 (as Xen does; guests should also accept count), -EFAULT if
+ *    any byte of buf is unreadable (so a count running past the guest's
+ *    mappings fails too). Output of domUs is tagged with the domain.
  *  CONSOLEIO_read: read up to count bytes of console input into buf;
  *    returns the number read. Only for the console-owning domain (-EPERM).
  */

@@ -39,6 +39,14 @@ struct vcpu {
     uint64_t vruntime;              /* runtime scaled by weight: the fair-share key */
     s_time_t period_start, period_used; /* cap accounting */
     struct timer singleshot;        /* VCPUOP_set_singleshot_timer / set_timer_op */
+    uint32_t virq_to_port[24];      /* NR_VIRQS */
+    bool initialised;               /* has a context (VCPUOP_initialise or the builder) */
+    unsigned int iopl;              /* PHYSDEVOP_set_iopl: virtual IOPL */
+    uint64_t runstate_va;           /* VCPUOP_register_runstate_memory_area, 0 if none */
+    struct page_info *vcpu_info_page; /* VCPUOP_register_vcpu_info: held while registered */
+    uint64_t debugreg[8];
+    bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
+    void *fpu_area;                 /* FXSAVE/XSAVE image, 64-byte aligned */
 };
 
 struct domain {
@@ -62,6 +70,9 @@ struct domain {
     /* life cycle */
     bool is_shutting_down, is_dying;
     unsigned int shutdown_code;
+    /* event channels */
+    struct evtchn *evtchn;
+    unsigned int max_evtchns;
     /* console */
     char cons_buf[CONSOLE_LINE];
     unsigned int cons_len;

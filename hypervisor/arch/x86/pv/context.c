@@ -11,6 +11,7 @@
 #include <tern/sched.h>
 #include <tern/smp.h>
 #include <tern/softirq.h>
+#include <tern/xmalloc.h>
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/processor.h>
@@ -26,6 +27,7 @@ extern char syscall_enter[];
 /* Maps this CPU's copy of the syscall stub (RX) and its data page (RW) side by side. */
 int pv_cpu_init(unsigned int cpu)
 {
+    pv_fpu_cpu_init();
     char *stub = alloc_xenheap_pages(0), *data = alloc_xenheap_pages(0);
     unsigned long va = (unsigned long)vmap_reserve(2 * PAGE_SIZE);
     uint64_t *slots = (uint64_t *)data;
@@ -59,6 +61,9 @@ void pv_context_save(struct vcpu *prev)
         prev->gs_base_user = rdmsr(MSR_SHADOW_GS_BASE);
     else
         prev->gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
+    pv_fpu_save(prev);
+    pv_debugreg_off();
+    write_cr0(read_cr0() | X86_CR0_TS); /* no FPU state leaks to whoever runs next */
     /* leave its page tables before anyone may free them */
     write_cr3(idle_pml4_pa());
 }
@@ -70,7 +75,11 @@ void pv_context_load(struct vcpu *next)
     wrmsr(MSR_FS_BASE, next->fs_base);
     wrmsr(MSR_GS_BASE, next->kernel_mode ? next->gs_base_kernel : next->gs_base_user);
     wrmsr(MSR_SHADOW_GS_BASE, next->kernel_mode ? next->gs_base_user : next->gs_base_kernel);
+    pv_fpu_load(next);
+    if (next->debugreg[7])
+        pv_debugreg_load(next);
     pv_update_time(next);
+    pv_update_runstate(next);
 }
 
 void pv_switch_to_idle(void)
@@ -81,6 +90,13 @@ void pv_switch_to_idle(void)
 
 void pv_vcpu_destroy(struct vcpu *v)
 {
+    if (v->vcpu_info_page) {
+        put_page_and_type(v->vcpu_info_page);
+        v->vcpu_info_page = NULL;
+        v->vcpu_info = &v->domain->shared_info->vcpu_info[v->vcpu_id];
+    }
+    xfree(v->fpu_area);
+    v->fpu_area = NULL;
     pv_put_baseptr(v->guest_table);
     pv_put_baseptr(v->guest_table_user);
     v->guest_table = v->guest_table_user = PV_MFN_NONE;

@@ -13,6 +13,7 @@
 #include <asm/pv_hypercall.h>
 #include <asm/uaccess.h>
 #include <public/sched.h>
+#include <public/event_channel.h>
 #include <public/version.h>
 #include <public/features.h>
 
@@ -85,14 +86,13 @@ long do_xen_version(unsigned long cmd, uint64_t arg)
         struct xen_feature_info fi;
         if (copy_from_guest(&fi, arg, sizeof(fi)))
             return -EFAULT;
-        fi.submap = 0;
-        if (fi.submap_idx == 0) {
-            fi.submap = (1u << XENFEAT_writable_page_tables) |
-                        (1u << XENFEAT_mmu_pt_update_preserve_ad) |
-                        (1u << XENFEAT_gnttab_map_avail_bits);
-            if (d->is_privileged)
-                fi.submap |= 1u << XENFEAT_dom0;
-        }
+        if (fi.submap_idx != 0)
+            return -EINVAL; /* one submap is all there is */
+        fi.submap = (1u << XENFEAT_writable_page_tables) |
+                    (1u << XENFEAT_mmu_pt_update_preserve_ad) |
+                    (1u << XENFEAT_gnttab_map_avail_bits);
+        if (d->is_privileged)
+            fi.submap |= 1u << XENFEAT_dom0;
         return copy_to_guest(arg, &fi, sizeof(fi));
     }
     case XENVER_pagesize:
@@ -148,6 +148,29 @@ long do_sched_op(unsigned long cmd, uint64_t arg)
         if (!v->vcpu_info->evtchn_upcall_pending)
             sched_vcpu_block(v);
         return 0;
+    case SCHEDOP_poll: {
+        struct sched_poll p;
+        const struct shared_info *si = v->domain->shared_info;
+        if (copy_from_guest(&p, arg, sizeof(p)))
+            return -EFAULT;
+        if (p.nr_ports > 128)
+            return -EINVAL;
+        for (unsigned int i = 0; i < p.nr_ports; i++) {
+            evtchn_port_t port;
+            if (copy_from_guest(&port, (uint64_t)p.ports + i * sizeof(port), sizeof(port)))
+                return -EFAULT;
+            if (port >= v->domain->max_evtchns)
+                return -EINVAL;
+            if (si->evtchn_pending[port / 64] & (1ull << (port % 64)))
+                return 0;
+        }
+        if (p.timeout) {
+            v->singleshot.cpu = smp_processor_id();
+            set_timer(&v->singleshot, (s_time_t)p.timeout);
+        }
+        sched_vcpu_block(v); /* any event or the timeout wakes it */
+        return 0;
+    }
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))

@@ -5,6 +5,7 @@
  */
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/event.h>
 #include <tern/printk.h>
 #include <tern/sched.h>
 #include <asm/current.h>
@@ -32,6 +33,15 @@ static const hypercall_fn hypercall_table[64] = {
     HC(__HYPERVISOR_mmuext_op, do_mmuext_op),
     HC(__HYPERVISOR_sched_op, do_sched_op),
     HC(__HYPERVISOR_multicall, do_multicall),
+    HC(__HYPERVISOR_event_channel_op, do_event_channel_op),
+    HC(__HYPERVISOR_vcpu_op, do_vcpu_op),
+    HC(__HYPERVISOR_callback_op, do_callback_op),
+    HC(__HYPERVISOR_set_callbacks, do_set_callbacks),
+    HC(__HYPERVISOR_physdev_op, do_physdev_op),
+    HC(__HYPERVISOR_memory_op, do_memory_op),
+    HC(__HYPERVISOR_fpu_taskswitch, do_fpu_taskswitch),
+    HC(__HYPERVISOR_set_debugreg, do_set_debugreg),
+    HC(__HYPERVISOR_get_debugreg, do_get_debugreg),
 };
 
 long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,

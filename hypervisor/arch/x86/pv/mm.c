@@ -32,7 +32,9 @@ int m2p_init(mfn_t nr_frames)
         return -ENOMEM;
     memset(m2p, 0xff, bytes); /* frames no guest owns read as ~0 */
     m2p_frames = nr_frames;
-    return 0;
+    /* guests read it, never write it, at the ABI's address */
+    return map_pages(RO_MPT_VIRT_START, __pa(m2p), PFN_UP(bytes),
+                     _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX);
 }
 
 void m2p_set(mfn_t mfn, uint64_t pfn)

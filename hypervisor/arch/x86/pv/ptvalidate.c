@@ -214,9 +214,14 @@ static int pt_get_entries(uint64_t *t, unsigned int level, uint32_t domid)
     int rc;
 
     for (unsigned int i = 0; i < PV_PT_ENTRIES; i++) {
+        uint64_t e;
         if (l4_xen_slot(level, i))
             continue;
-        rc = pte_get_refs(domid, level, pte_read(&t[i]));
+        e = pte_read(&t[i]);
+        /* as in updates, present entries get the user bit: PV kernels run in ring 3 */
+        if ((e & _PAGE_PRESENT) && !(e & _PAGE_USER))
+            __atomic_fetch_or(&t[i], _PAGE_USER, __ATOMIC_SEQ_CST);
+        rc = pte_get_refs(domid, level, e | ((e & _PAGE_PRESENT) ? _PAGE_USER : 0));
         if (rc) {
             pt_put_entries(t, level, i);
             return rc;
@@ -354,6 +359,7 @@ static int pt_update(uint32_t domid, struct page_info *pg, unsigned int level,
     if (l4_xen_slot(level, index))
         return -EPERM;
     if (nv & _PAGE_PRESENT) {
+        nv |= _PAGE_USER; /* guest kernel and user both run in ring 3 */
         rc = pte_check(level, nv);
         if (rc)
             return rc;

@@ -7,6 +7,9 @@
 #include <tern/time.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
+#include <asm/uaccess.h>
+#include <tern/lib.h>
+#include <public/vcpu.h>
 
 static uint32_t pv_mul;
 static int8_t pv_shift;
@@ -45,4 +48,19 @@ void pv_update_time(struct vcpu *v)
     t->flags = 0;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
+}
+
+/* The runstate area the guest registered: how long this vCPU has run. */
+void pv_update_runstate(struct vcpu *v)
+{
+    struct vcpu_runstate_info r;
+
+    if (!v->runstate_va)
+        return;
+    memset(&r, 0, sizeof(r));
+    r.state = RUNSTATE_running;
+    r.state_entry_time = (uint64_t)NOW();
+    r.time[RUNSTATE_running] = (uint64_t)v->runtime;
+    if (copy_to_guest(v->runstate_va, &r, sizeof(r)))
+        v->runstate_va = 0; /* unmapped now: the guest re-registers if it cares */
 }

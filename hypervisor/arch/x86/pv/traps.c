@@ -7,6 +7,7 @@
 #include <tern/bug.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/event.h>
 #include <tern/lib.h>
 #include <tern/printk.h>
 #include <tern/sched.h>
@@ -124,6 +125,12 @@ void do_guest_trap(struct cpu_user_regs *regs)
         if (!error && v->kernel_mode && pv_emulate_privileged(v, regs))
             return;
         break;
+    case 7: /* #NM: the guest's own lazy FPU switching */
+        if (!pv_fpu_nm(v)) {
+            domain_crash(v->domain, "#NM without a virtual CR0.TS at rip %#lx", (unsigned long)regs->rip);
+            return;
+        }
+        break;
     case TRAP_page_fault:
         v->vcpu_info->arch.cr2 = read_cr2();
         /* U/S follows the guest's mode, not the CPL (always 3) */
@@ -203,5 +210,6 @@ long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long
 
 void pv_timer_event(struct vcpu *v)
 {
-    sched_vcpu_wake(v);
+    send_guest_vcpu_virq(v, VIRQ_TIMER);
+    sched_vcpu_wake(v); /* a vCPU blocked on its timer wakes even with no VIRQ bound */
 }

@@ -22,8 +22,18 @@ void pv_domain_relinquish(struct domain *d);
 void pv_vcpu_timer_fn(void *data);
 void guest_exit_checks(void);
 
+/* fpu.c */
+void pv_fpu_cpu_init(void);
+int pv_fpu_vcpu_init(struct vcpu *v);
+void pv_fpu_save(struct vcpu *v);
+void pv_fpu_load(struct vcpu *v);
+bool pv_fpu_nm(struct vcpu *v);
+void pv_debugreg_load(struct vcpu *v);
+void pv_debugreg_off(void);
+
 /* time.c */
 void pv_update_time(struct vcpu *v);
+void pv_update_runstate(struct vcpu *v);
 
 /* hypercall.c */
 void do_guest_syscall(struct cpu_user_regs *regs);

@@ -26,6 +26,15 @@ long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned lon
 long do_sched_op(unsigned long cmd, uint64_t arg);
 long do_multicall(uint64_t calls, unsigned long count);
 
+long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, uint64_t arg);
+long do_callback_op(unsigned long cmd, uint64_t arg);
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
+long do_physdev_op(unsigned long cmd, uint64_t arg);
+long do_memory_op(unsigned long cmd, uint64_t arg);
+long do_fpu_taskswitch(unsigned long set);
+long do_set_debugreg(unsigned long reg, uint64_t value);
+long do_get_debugreg(unsigned long reg);
+
 /* traps.c */
 void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs);
 bool pv_deliver_events(struct vcpu *v);

@@ -1,0 +1,257 @@
+/* vcpu_op, callback_op / set_callbacks and physdev_op. */
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/lib.h>
+#include <tern/mm.h>
+#include <tern/sched.h>
+#include <tern/time.h>
+#include <tern/timer.h>
+#include <tern/xmalloc.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/pv.h>
+#include <asm/pv_hypercall.h>
+#include <asm/pv_mm.h>
+#include <asm/uaccess.h>
+#include <public/callback.h>
+#include <public/physdev.h>
+#include <public/vcpu.h>
+#include <public/arch-x86/xen.h>
+
+static bool canonical(uint64_t va)
+{
+    return (int64_t)(va << 16) >> 16 == (int64_t)va;
+}
+
+static long register_callback(struct vcpu *v, const struct callback_register *cb)
+{
+    if (cb->flags & ~CALLBACKF_mask_events || !canonical(cb->address) ||
+        !guest_range_ok(cb->address, 1))
+        return -EINVAL;
+    switch (cb->type) {
+    case CALLBACKTYPE_event:
+        v->event_callback = cb->address;
+        return 0;
+    case CALLBACKTYPE_failsafe:
+        v->failsafe_callback = cb->address;
+        return 0;
+    case CALLBACKTYPE_syscall:
+        v->syscall_callback = cb->address;
+        v->syscall_mask_events = cb->flags & CALLBACKF_mask_events;
+        return 0;
+    case CALLBACKTYPE_nmi:
+        return 0; /* accepted; no NMIs are forwarded to guests */
+    default:
+        return -EINVAL; /* sysenter and compat syscall: not offered, guests fall back */
+    }
+}
+
+long do_callback_op(unsigned long cmd, uint64_t arg)
+{
+    struct callback_register cb;
+    struct callback_unregister un;
+
+    switch (cmd) {
+    case CALLBACKOP_register:
+        if (copy_from_guest(&cb, arg, sizeof(cb)))
+            return -EFAULT;
+        return register_callback(current, &cb);
+    case CALLBACKOP_unregister:
+        if (copy_from_guest(&un, arg, sizeof(un)))
+            return -EFAULT;
+        if (un.type == CALLBACKTYPE_syscall) {
+            current->syscall_callback = 0;
+            return 0;
+        }
+        return -EINVAL;
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall)
+{
+    struct callback_register cb[3] = {
+        { .type = CALLBACKTYPE_event, .address = event },
+        { .type = CALLBACKTYPE_failsafe, .address = failsafe },
+        { .type = CALLBACKTYPE_syscall, .flags = CALLBACKF_mask_events, .address = syscall },
+    };
+
+    for (unsigned int i = 0; i < 3; i++) {
+        long rc = register_callback(current, &cb[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+long do_physdev_op(unsigned long cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case PHYSDEVOP_set_iopl: {
+        struct physdev_set_iopl op;
+        if (copy_from_guest(&op, arg, sizeof(op)))
+            return -EFAULT;
+        if (op.iopl > 3)
+            return -EINVAL;
+        current->iopl = op.iopl;
+        return 0;
+    }
+    case PHYSDEVOP_irq_status_query: {
+        struct physdev_irq_status_query op;
+        if (copy_from_guest(&op, arg, sizeof(op)))
+            return -EFAULT;
+        op.flags = 0; /* no EOI needed for any IRQ a guest may see */
+        return copy_to_guest(arg, &op, sizeof(op));
+    }
+    default:
+        return -ENOSYS;
+    }
+}
+
+/* VCPUOP_initialise: a full context for a vCPU that has none yet. */
+static long vcpu_initialise(struct vcpu *v, uint64_t arg)
+{
+    struct domain *d = v->domain;
+    struct vcpu_guest_context *c;
+    mfn_t old;
+    long rc;
+
+    if (v->initialised)
+        return -EEXIST;
+    c = xmalloc(struct vcpu_guest_context);
+    if (!c)
+        return -ENOMEM;
+    rc = copy_from_guest(c, arg, sizeof(*c));
+    if (rc)
+        goto out;
+    rc = -EINVAL;
+    if (!canonical(c->user_regs.rip) || !canonical(c->event_callback_eip) ||
+        !canonical(c->failsafe_callback_eip) || !canonical(c->syscall_callback_eip) ||
+        !canonical(c->fs_base) || !canonical(c->gs_base_kernel) || !canonical(c->gs_base_user))
+        goto out;
+    rc = pv_new_baseptr(d->domid, xen_cr3_to_pfn(c->ctrlreg[3]), &v->guest_table, &old);
+    if (rc)
+        goto out;
+    pv_put_baseptr(old);
+    memset(&v->regs, 0, sizeof(v->regs));
+    v->regs.rax = c->user_regs.rax;
+    v->regs.rbx = c->user_regs.rbx;
+    v->regs.rcx = c->user_regs.rcx;
+    v->regs.rdx = c->user_regs.rdx;
+    v->regs.rsi = c->user_regs.rsi;
+    v->regs.rdi = c->user_regs.rdi;
+    v->regs.rbp = c->user_regs.rbp;
+    v->regs.rsp = c->user_regs.rsp;
+    v->regs.r8 = c->user_regs.r8;
+    v->regs.r9 = c->user_regs.r9;
+    v->regs.r10 = c->user_regs.r10;
+    v->regs.r11 = c->user_regs.r11;
+    v->regs.r12 = c->user_regs.r12;
+    v->regs.r13 = c->user_regs.r13;
+    v->regs.r14 = c->user_regs.r14;
+    v->regs.r15 = c->user_regs.r15;
+    v->regs.rip = c->user_regs.rip;
+    v->regs.rflags = c->user_regs.rflags | 0x202;
+    v->regs.cs = FLAT_KERNEL_CS;
+    v->regs.ss = FLAT_KERNEL_SS;
+    for (unsigned int i = 0; i < 256; i++)
+        if (c->trap_ctxt[i].address && canonical(c->trap_ctxt[i].address))
+            v->traps[c->trap_ctxt[i].vector] = c->trap_ctxt[i];
+    v->kernel_sp = c->kernel_sp;
+    v->event_callback = c->event_callback_eip;
+    v->failsafe_callback = c->failsafe_callback_eip;
+    v->syscall_callback = c->syscall_callback_eip;
+    v->fs_base = c->fs_base;
+    v->gs_base_kernel = c->gs_base_kernel;
+    v->gs_base_user = c->gs_base_user;
+    v->kernel_mode = true;
+    v->initialised = true;
+    rc = 0;
+out:
+    xfree(c);
+    return rc;
+}
+
+static long register_vcpu_info(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_register_vcpu_info r;
+    struct page_info *pg;
+    struct vcpu_info *vi;
+
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -EFAULT;
+    if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || r.rsvd)
+        return -EINVAL;
+    if (v->vcpu_info_page)
+        return -EINVAL; /* once per vCPU, as on Xen */
+    pg = mfn_valid(r.mfn) ? mfn_to_page(r.mfn) : NULL;
+    if (!pg || get_page_and_type(pg, v->domain->domid, PGT_writable_page))
+        return -EINVAL;
+    vi = (struct vcpu_info *)((char *)__va((paddr_t)r.mfn << PAGE_SHIFT) + r.offset);
+    *vi = *v->vcpu_info;
+    /* force one scan of everything, as the old copy may have had bits in flight */
+    vi->evtchn_upcall_pending = 1;
+    vi->evtchn_pending_sel = ~0ull;
+    v->vcpu_info = vi;
+    v->vcpu_info_page = pg;
+    pv_update_time(v);
+    return 0;
+}
+
+long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, uint64_t arg)
+{
+    struct domain *d = current->domain;
+    struct vcpu *v;
+
+    if (vcpuid >= d->max_vcpus || !(v = d->vcpus[vcpuid]))
+        return -ENOENT;
+    switch (cmd) {
+    case VCPUOP_initialise:
+        return vcpu_initialise(v, arg);
+    case VCPUOP_up:
+        if (!v->initialised)
+            return -EINVAL;
+        sched_vcpu_wake(v);
+        return 0;
+    case VCPUOP_down:
+        sched_vcpu_down(v);
+        return 0;
+    case VCPUOP_is_up:
+        return v->state != VCPU_OFFLINE;
+    case VCPUOP_register_runstate_memory_area: {
+        struct vcpu_register_runstate_memory_area r;
+        if (copy_from_guest(&r, arg, sizeof(r)))
+            return -EFAULT;
+        if (r.addr.p && !guest_range_ok(r.addr.p, sizeof(struct vcpu_runstate_info)))
+            return -EINVAL;
+        v->runstate_va = r.addr.p;
+        if (v == current)
+            pv_update_runstate(v);
+        return 0;
+    }
+    case VCPUOP_set_singleshot_timer: {
+        struct vcpu_set_singleshot_timer t;
+        if (v != current)
+            return -EINVAL;
+        if (copy_from_guest(&t, arg, sizeof(t)))
+            return -EFAULT;
+        if ((t.flags & VCPU_SSHOTTMR_future) && (s_time_t)t.timeout_abs_ns < NOW())
+            return -ETIME;
+        v->singleshot.cpu = smp_processor_id();
+        set_timer(&v->singleshot, (s_time_t)t.timeout_abs_ns);
+        return 0;
+    }
+    case VCPUOP_stop_singleshot_timer:
+        if (v != current)
+            return -EINVAL;
+        stop_timer(&v->singleshot);
+        return 0;
+    case VCPUOP_stop_periodic_timer:
+        return 0; /* there is no periodic timer */
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(v, arg);
+    default:
+        return -ENOSYS;
+    }
+}

@@ -1,0 +1,33 @@
+/* 2-level event channels. */
+#ifndef TERN_EVENT_H
+#define TERN_EVENT_H
+
+#include <tern/types.h>
+#include <public/xen.h>
+#include <public/event_channel.h>
+
+#define DEFAULT_MAX_EVTCHNS 1024
+#define NR_VIRQ_SLOTS 24
+
+struct domain;
+struct vcpu;
+
+struct evtchn {
+    uint8_t state;           /* EVTCHNSTAT_* */
+    uint8_t _pad;
+    uint16_t notify_vcpu;
+    union {
+        struct { domid_t remote_dom; } unbound;
+        struct { struct domain *remote_dom; evtchn_port_t remote_port; } interdomain;
+        uint32_t virq;
+    } u;
+};
+
+int evtchn_init_domain(struct domain *d, unsigned int max_ports);
+void evtchn_destroy_domain(struct domain *d);
+long do_event_channel_op(unsigned long cmd, uint64_t arg);
+/* Raises a VIRQ bound on v (per-vCPU VIRQs) or on vCPU 0 (global ones). */
+void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
+unsigned int evtchn_ports_in_use(const struct domain *d);
+
+#endif

@@ -1,0 +1,91 @@
+"""System tests: the test guests (tests/guests) run as PV domains under the hypervisor.
+
+Each guest reports one line `TEST-RESULT <name>: SUCCESS|SKIP|ERROR|FAILURE`; guests named
+hostile_* must instead be crashed by the hypervisor, alone."""
+import os
+import re
+
+import pytest
+
+from tern_qemu import BUILD, EXIT_SUCCESS, boot
+
+GUEST_DIR = os.path.join(BUILD, "tests", "guests")
+SOURCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "guests")
+GUESTS = sorted(d for d in os.listdir(SOURCE_DIR) if os.path.isfile(os.path.join(SOURCE_DIR, d, "main.c")))
+HOSTILE = [g for g in GUESTS if g.startswith("hostile_")]
+BENIGN = [g for g in GUESTS if g not in HOSTILE]
+RUN = "exit=debug exit_when_done loglvl=warning"
+
+
+def elf(name):
+    return os.path.join(GUEST_DIR, name + ".elf")
+
+
+def results(run):
+    """{domid: (name, verdict)} from TEST-RESULT lines, and the set of crashed domids."""
+    out, crashed = {}, set()
+    for line in run.lines:
+        m = re.match(r"\(d(\d+)\) TEST-RESULT (\S+): (\w+)", line)
+        if m:
+            out[int(m.group(1))] = (m.group(2), m.group(3))
+        m = re.search(r"domain (\d+) \((\S+)\) crashed:", line)
+        if m:
+            crashed.add((int(m.group(1)), m.group(2)))
+    return out, crashed
+
+
+def assert_clean_end(run):
+    assert not run.timed_out, run.text
+    assert run.rc == EXIT_SUCCESS, run.text
+    assert "all domains have ended" in run.text
+    assert "FATAL TRAP" not in run.text and "Panic" not in run.text
+
+
+@pytest.mark.parametrize("name", BENIGN)
+def test_guest_succeeds(name):
+    run = boot(RUN, modules=[elf(name)], timeout=60)
+    verdicts, crashed = results(run)
+    assert list(verdicts.values()) == [(name, "SUCCESS")], run.text
+    assert not crashed
+    assert_clean_end(run)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_guest_is_crashed_alone(name):
+    """The hostile guest dies; a well-behaved guest beside it completes; the hypervisor lives."""
+    run = boot(RUN, modules=[elf(name), elf("hello")], timeout=60)
+    verdicts, crashed = results(run)
+    assert {n for _, n in crashed} == {name}, run.text
+    assert ("hello", "SUCCESS") in verdicts.values(), run.text
+    assert not any(n == name and v == "SUCCESS" for n, v in verdicts.values())
+    assert_clean_end(run)
+
+
+@pytest.mark.parametrize("smp", [1, 2, 4])
+def test_many_guests_run_together_with_hostile_ones(smp):
+    """More than 20 domains at once, with every hostile guest among them."""
+    count = 21
+    mods = [elf("hello") + f"|tern.count={count}"] + [elf(h) for h in HOSTILE]
+    run = boot(RUN, smp=smp, modules=mods, timeout=120)
+    verdicts, crashed = results(run)
+    ok = [d for d, (n, v) in verdicts.items() if n == "hello" and v == "SUCCESS"]
+    assert len(ok) == count, run.text
+    assert {n for _, n in crashed} == set(HOSTILE)
+    assert_clean_end(run)
+
+
+def test_memory_comes_back_after_domains_end():
+    before = boot("exit=debug selftest=smp exit_after_selftest")
+    after = boot(RUN, modules=[elf("hello") + "|tern.count=5"] + [elf(h) for h in HOSTILE])
+    free_before = int(re.search(r"(\d+) KiB free;", before.text).group(1)) // 4
+    free_after = int(re.search(r"all domains have ended; (\d+) pages free", after.text).group(1))
+    # the heap may keep a few slab pages; domain memory (1024 pages each) must all be back
+    assert free_before - free_after < 64, (free_before, free_after)
+
+
+def test_guest_given_too_little_memory_is_refused():
+    run = boot(RUN + " ", modules=[elf("hello") + "|tern.mem=1M", elf("hello")], timeout=60)
+    assert "not started: too little memory" in run.text, run.text
+    verdicts, _ = results(run)
+    assert list(verdicts.values()) == [("hello", "SUCCESS")]
+    assert_clean_end(run)
