@@ -98,7 +98,7 @@ long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned l
 }
 
 /* The L1 table mapping va in the vCPU's current tables, or PV_MFN_NONE. */
-static mfn_t find_l1(struct vcpu *v, uint64_t va)
+mfn_t pv_find_l1(struct vcpu *v, uint64_t va)
 {
     mfn_t table = v->kernel_mode || v->guest_table_user == PV_MFN_NONE ? v->guest_table
                                                                        : v->guest_table_user;
@@ -136,7 +136,7 @@ long do_update_va_mapping(uint64_t va, uint64_t val, unsigned long flags)
         return -EINVAL;
     if ((flags & UVMF_FLUSHTYPE_MASK) == 3)
         return -EINVAL;
-    l1 = find_l1(v, va);
+    l1 = pv_find_l1(v, va);
     if (l1 == PV_MFN_NONE)
         return -EINVAL;
     rc = pv_mod_entry(v->domain->domid, l1, (va >> 12) & 511, val, false);

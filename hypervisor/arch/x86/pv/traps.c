@@ -132,6 +132,9 @@ void do_guest_trap(struct cpu_user_regs *regs)
         }
         break;
     case TRAP_page_fault:
+        /* a write to one of its own read-only L1 tables: emulate it */
+        if ((error & 3) == 3 && pv_ptwr_emulate(v, regs, read_cr2()))
+            return;
         v->vcpu_info->arch.cr2 = read_cr2();
         /* U/S follows the guest's mode, not the CPL (always 3) */
         error = v->kernel_mode ? error & ~4u : error | 4u;

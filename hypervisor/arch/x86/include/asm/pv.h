@@ -41,6 +41,12 @@ void do_guest_syscall(struct cpu_user_regs *regs);
 /* traps.c */
 void do_guest_trap(struct cpu_user_regs *regs);
 
+/* mm.c */
+mfn_t pv_find_l1(struct vcpu *v, uint64_t va); /* PV_MFN_NONE when unmapped */
+
+/* ptwr.c: writes to read-only L1 page tables, emulated (vm_assist writable_pagetables) */
+bool pv_ptwr_emulate(struct vcpu *v, struct cpu_user_regs *regs, uint64_t addr);
+
 /* m2p.c: the machine-to-phys table */
 int m2p_init(mfn_t nr_frames);
 void m2p_set(mfn_t mfn, uint64_t pfn);
