@@ -215,8 +215,6 @@ int pv_build_domain(const struct pv_build_args *a, struct domain **out, const ch
     }
     b.d = d;
     b.virt_base = info.virt_base;
-    for (uint64_t va = l.v_start; va < l.v_end; va += PAGE_SIZE)
-        memset(va_to_hyp(&b, va), 0, PAGE_SIZE);
     if ((rc = elf_load(a->image, a->image_len, &info, load_copy, load_zero, &b))) {
         *why = "cannot load the kernel's segments";
         goto fail;

@@ -36,6 +36,7 @@ static long increase_reservation(struct domain *d, const struct xen_memory_reser
         if (!pg)
             break;
         for (uint64_t j = 0; j < pages; j++) {
+            memset(__va((paddr_t)page_to_mfn(pg + j) << PAGE_SHIFT), 0, PAGE_SIZE); /* scrub */
             frame_assign(pg + j, d->domid);
             spin_lock(&d->lock);
             list_add_tail(&pg[j].list, &d->page_list);
