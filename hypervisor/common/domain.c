@@ -6,6 +6,7 @@
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/event.h>
+#include <tern/grant_table.h>
 #include <tern/init.h>
 #include <tern/shutdown.h>
 #include <tern/lib.h>
@@ -98,7 +99,7 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
     list_init(&d->page_list);
     d->max_vcpus = nr_vcpus;
     d->shared_info = alloc_xenheap_pages(0);
-    if (!d->shared_info || evtchn_init_domain(d, DEFAULT_MAX_EVTCHNS))
+    if (!d->shared_info || evtchn_init_domain(d, DEFAULT_MAX_EVTCHNS) || gnttab_domain_init(d))
         goto fail;
     for (unsigned int i = 0; i < nr_vcpus; i++) {
         if (!(d->vcpus[i] = vcpu_create(d, i)))
@@ -121,6 +122,7 @@ fail:
             xfree(d->vcpus[i]->fpu_area);
             xfree(d->vcpus[i]);
         }
+    gnttab_domain_destroy(d);
     if (d->shared_info)
         free_xenheap_pages(d->shared_info, 0);
     xfree(d->evtchn);
@@ -158,6 +160,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (__atomic_exchange_n(&d->is_shutting_down, true, __ATOMIC_SEQ_CST))
         return;
     d->shutdown_code = reason;
+    console_ring_drain(d);
     domain_console_flush(d);
     printk(KERN_ALWAYS "domain %u (%s): shut down (%s)\n", d->domid, d->name,
            reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown");
@@ -192,6 +195,7 @@ static void domain_destroy(struct domain *d)
     }
     evtchn_destroy_domain(d);
     pv_domain_relinquish(d);
+    gnttab_domain_destroy(d); /* after the page tables: no grant PTE is left */
     list_for_each_entry_safe(pg, tmp, &d->page_list, list) {
         list_del(&pg->list);
         list_init(&pg->list);
@@ -203,6 +207,7 @@ static void domain_destroy(struct domain *d)
     list_del(&d->link);
     nr_domains--;
     spin_unlock_irqrestore(&domain_list_lock, flags);
+    evtchn_quiesce();
     printk("domain %u (%s): destroyed, %lu pages released\n", d->domid, d->name,
            (unsigned long)freed);
     for_each_vcpu(d, v)

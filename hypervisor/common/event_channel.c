@@ -114,6 +114,10 @@ static void close_port(struct domain *d, evtchn_port_t port)
     switch (c->state) {
     case EVTCHNSTAT_interdomain: {
         struct domain *rd = c->u.interdomain.remote_dom;
+        if (!rd) {
+            d->console_port = 0; /* the hypervisor's console end */
+            break;
+        }
         struct evtchn *rc = &rd->evtchn[c->u.interdomain.remote_port];
         rc->state = EVTCHNSTAT_unbound; /* the peer may be bound again */
         rc->u.unbound.remote_dom = d->domid;
@@ -143,6 +147,55 @@ void evtchn_destroy_domain(struct domain *d)
     spin_unlock_irqrestore(&evtchn_lock, flags);
     xfree(d->evtchn);
     d->evtchn = NULL;
+}
+
+/* The console port: its other end is the hypervisor's console backend. */
+int evtchn_alloc_console(struct domain *d)
+{
+    unsigned long flags;
+    int port;
+
+    spin_lock_irqsave(&evtchn_lock, flags);
+    port = get_free_port(d);
+    if (port > 0) {
+        d->evtchn[port].state = EVTCHNSTAT_interdomain;
+        d->evtchn[port].u.interdomain.remote_dom = NULL;
+        d->console_port = (unsigned int)port;
+    }
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+    return port;
+}
+
+void evtchn_notify_console(struct domain *d)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&evtchn_lock, flags);
+    if (d->evtchn && d->console_port)
+        set_pending(d, d->console_port);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+}
+
+/* By id, for callers that cannot hold a domain: the lookup happens under our lock. */
+void evtchn_notify_console_id(uint16_t domid)
+{
+    unsigned long flags;
+    struct domain *d;
+
+    spin_lock_irqsave(&evtchn_lock, flags);
+    d = domain_by_id(domid);
+    if (d && d->evtchn && d->console_port)
+        set_pending(d, d->console_port);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+}
+
+/* Waits out anyone who found d under the event lock before it was unlinked. */
+void evtchn_quiesce(void)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&evtchn_lock, flags);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq)
@@ -256,6 +309,10 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
         c = &d->evtchn[op->port];
         switch (c->state) {
         case EVTCHNSTAT_interdomain:
+            if (!c->u.interdomain.remote_dom) {
+                d->console_kick = true; /* drained once the lock is dropped */
+                return 0;
+            }
             set_pending(c->u.interdomain.remote_dom, c->u.interdomain.remote_port);
             return 0;
         case EVTCHNSTAT_ipi:
@@ -282,7 +339,8 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
         if (c->state == EVTCHNSTAT_unbound)
             op->u.unbound.dom = c->u.unbound.remote_dom;
         else if (c->state == EVTCHNSTAT_interdomain) {
-            op->u.interdomain.dom = c->u.interdomain.remote_dom->domid;
+            op->u.interdomain.dom = c->u.interdomain.remote_dom ? c->u.interdomain.remote_dom->domid
+                                                                 : DOMID_XEN;
             op->u.interdomain.port = c->u.interdomain.remote_port;
         } else if (c->state == EVTCHNSTAT_virq)
             op->u.virq = c->u.virq;
@@ -358,6 +416,8 @@ long do_event_channel_op(unsigned long cmd, uint64_t arg)
     spin_lock_irqsave(&evtchn_lock, flags);
     rc = d->evtchn ? evtchn_op_locked(d, cmd, &op) : -ENODEV;
     spin_unlock_irqrestore(&evtchn_lock, flags);
+    if (__atomic_exchange_n(&d->console_kick, false, __ATOMIC_ACQ_REL))
+        console_ring_drain(d);
     if (!rc && copy_to_guest(arg, &op, size))
         return -EFAULT;
     return rc;

@@ -285,12 +285,12 @@ void sched_dump(void)
     struct vcpu *v;
     static const char *const states[] = { "offline", "runnable", "running", "blocked" };
 
-    printk("domains: %u\n", domain_count());
+    printk(KERN_ALWAYS "domains: %u\n", domain_count());
     list_for_each_entry(d, &domain_list, link) {
-        printk("  d%u %-16s weight %u cap %u pages %lu%s\n", d->domid, d->name, d->weight, d->cap,
+        printk(KERN_ALWAYS "  d%u %-16s weight %u cap %u pages %lu%s\n", d->domid, d->name, d->weight, d->cap,
                (unsigned long)d->tot_pages, d->is_dying ? " dying" : "");
         for_each_vcpu(d, v)
-            printk("    v%u %-8s cpu %d time %lu us\n", v->vcpu_id, states[v->state], v->processor,
+            printk(KERN_ALWAYS "    v%u %-8s cpu %d time %lu us\n", v->vcpu_id, states[v->state], v->processor,
                    (unsigned long)(v->runtime / 1000));
     }
 }

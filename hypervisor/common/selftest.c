@@ -176,17 +176,17 @@ void console_input(int c)
 {
     switch (c) {
     case 'h':
-        printk("debug keys: h help, m memory, c CPUs, d domains and vCPUs\n");
+        printk(KERN_ALWAYS "debug keys: h help, m memory, c CPUs, d domains and vCPUs\n");
         break;
     case 'm':
-        printk("memory: %lu of %lu pages free\n", (unsigned long)frames_free_pages(),
+        printk(KERN_ALWAYS "memory: %lu of %lu pages free\n", (unsigned long)frames_free_pages(),
                (unsigned long)frames_total_pages());
         break;
     case 'd':
         sched_dump();
         break;
     case 'c':
-        printk("CPUs online: %u, uptime %lu ms\n", nr_cpus_online, (unsigned long)(NOW() / 1000000));
+        printk(KERN_ALWAYS "CPUs online: %u, uptime %lu ms\n", nr_cpus_online, (unsigned long)(NOW() / 1000000));
         break;
     }
 }

@@ -49,8 +49,11 @@ def iso_for(cmdline, modules=()):
 
 
 def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu="qemu64",
-         modules=(), until=None):
-    """Boots and collects serial output until QEMU exits, `until` appears, or timeout."""
+         modules=(), until=None, send=()):
+    """Boots and collects serial output until QEMU exits, `until` appears, or timeout.
+
+    send: (trigger, bytes) pairs; the bytes are typed on the serial line once a line
+    containing trigger has appeared, in order."""
     cmd = [os.path.join(ROOT, "scripts", "qemu.sh"), "--smp", str(smp), "--mem", str(mem),
            "--machine", machine, "--cpu", cpu, "--accel", os.environ.get("ACCEL", "tcg")]
     if path == "iso":
@@ -60,8 +63,9 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
         if modules:
             cmd += ["--initrd", ",".join(m.replace("|", " ") for m in modules)]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    pending = list(send)
     lines, stamps, buf, timed_out = [], [], b"", False
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -84,6 +88,9 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
                 raw, buf = buf.split(b"\n", 1)
                 lines.append(raw.decode(errors="replace").rstrip("\r"))
                 stamps.append(now)
+            while pending and any(pending[0][0] in l for l in lines):
+                proc.stdin.write(pending.pop(0)[1])
+                proc.stdin.flush()
             if until and any(until in l for l in lines[-20:]):
                 break
     finally:
@@ -91,6 +98,8 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
             proc.kill()
         rc = proc.wait(timeout=10)
         sel.close()
+        if proc.stdin:
+            proc.stdin.close()
         proc.stdout.close()
     if buf:
         lines.append(buf.decode(errors="replace").rstrip("\r"))

@@ -1,5 +1,6 @@
 /* start_hypervisor: the boot sequence of the bootstrap processor, in order. */
 #include <tern/acpi.h>
+#include <tern/event.h>
 #include <tern/bootinfo.h>
 #include <tern/bug.h>
 #include <tern/cpufeature.h>
@@ -85,7 +86,7 @@ static void serial_rx_interrupt(struct cpu_user_regs *regs)
     int c;
     /* Input has no consumer until guests exist; drain it so the UART keeps interrupting. */
     while ((c = serial_getc()) >= 0)
-        console_input(c);
+        console_serial_input(c);
 }
 
 void start_hypervisor(uint32_t magic, paddr_t info)

@@ -47,6 +47,13 @@ struct vcpu {
     uint64_t debugreg[8];
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
     void *fpu_area;                 /* FXSAVE/XSAVE image, 64-byte aligned */
+    /* descriptor tables (arch/x86/pv/descriptor.c); frames hold a seg_desc type ref */
+    mfn_t gdt_frames[14];
+    unsigned int gdt_ents;
+    mfn_t ldt_frames[16];
+    unsigned int ldt_ents;
+    uint64_t ldt_base;
+    uint16_t sel[4];                /* ds es fs gs while not running */
 };
 
 struct domain {
@@ -73,10 +80,13 @@ struct domain {
     /* event channels */
     struct evtchn *evtchn;
     unsigned int max_evtchns;
+    struct grant_table *grant_table; /* common/grant_table.c */
     /* console */
     char cons_buf[CONSOLE_LINE];
     unsigned int cons_len;
     paddr_t console_ring;           /* machine address of the PV console page */
+    unsigned int console_port;      /* its event channel, bound to the hypervisor */
+    bool console_kick;              /* the guest notified: drain the ring */
 };
 
 #define for_each_vcpu(d, v) \

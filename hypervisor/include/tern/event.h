@@ -29,5 +29,13 @@ long do_event_channel_op(unsigned long cmd, uint64_t arg);
 /* Raises a VIRQ bound on v (per-vCPU VIRQs) or on vCPU 0 (global ones). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 unsigned int evtchn_ports_in_use(const struct domain *d);
+/* The console port, bound to the hypervisor's console backend; and its notification. */
+int evtchn_alloc_console(struct domain *d);
+void evtchn_notify_console(struct domain *d);
+void evtchn_notify_console_id(uint16_t domid);
+void evtchn_quiesce(void);
+/* console_ring.c */
+void console_ring_drain(struct domain *d);
+void console_serial_input(int c);
 
 #endif

@@ -8,6 +8,7 @@
 #include <tern/bootinfo.h>
 #include <tern/domain.h>
 #include <tern/elf.h>
+#include <tern/event.h>
 #include <tern/errno.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
@@ -175,6 +176,10 @@ static void fill_start_info(struct builder *b, const struct layout *l, const str
     si->mod_len = a->initrd_len;
     strlcpy(si->cmd_line, a->cmdline, sizeof(si->cmd_line));
     d->console_ring = (paddr_t)si->console.domU.mfn << PAGE_SHIFT;
+    {
+        int port = evtchn_alloc_console(d);
+        si->console.domU.evtchn = port > 0 ? (uint32_t)port : 0;
+    }
 }
 
 int pv_build_domain(const struct pv_build_args *a, struct domain **out, const char **why)
