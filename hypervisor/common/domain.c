@@ -13,6 +13,7 @@
 #include <tern/printk.h>
 #include <tern/sched.h>
 #include <tern/xmalloc.h>
+#include <tern/time.h>
 #include <asm/page.h>
 #include <asm/pv.h>
 #include <asm/pv_mm.h>
@@ -95,6 +96,7 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
     d->lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
     d->max_pages = max_pages;
     d->weight = 256;
+    d->created = NOW();
     list_init(&d->page_list);
     d->max_vcpus = nr_vcpus;
     d->shared_info = alloc_xenheap_pages(0);
@@ -160,8 +162,12 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->shutdown_code = reason;
     console_ring_drain(d);
     domain_console_flush(d);
-    printk(KERN_ALWAYS "domain %u (%s): shut down (%s)\n", d->domid, d->name,
-           reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown");
+    s_time_t cpu = 0;
+    for_each_vcpu(d, v)
+        cpu += v->runtime;
+    printk(KERN_ALWAYS "domain %u (%s): shut down (%s) after %lu ms, %lu ms on CPUs\n", d->domid,
+           d->name, reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown",
+           (unsigned long)((NOW() - d->created) / 1000000), (unsigned long)(cpu / 1000000));
     for_each_vcpu(d, v)
         sched_vcpu_down(v);
     domain_kill(d);

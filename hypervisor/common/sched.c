@@ -48,10 +48,12 @@ void sched_init_vcpu(struct vcpu *v)
     init_timer(&v->singleshot, pv_vcpu_timer_fn, v, 0);
 }
 
+/* Wakes one idle CPU that is not already about to look at the runqueue. */
 static void kick_idle_cpu(void)
 {
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
-        if (cpu_online(cpu) && cpu_curr[cpu] && is_idle_vcpu(cpu_curr[cpu])) {
+        if (cpu_online(cpu) && cpu_curr[cpu] && is_idle_vcpu(cpu_curr[cpu]) &&
+            !softirq_is_raised(cpu, SCHEDULE_SOFTIRQ)) {
             cpu_raise_softirq(cpu, SCHEDULE_SOFTIRQ);
             return;
         }
@@ -226,22 +228,27 @@ static void schedule(void)
         reap_fn(dead); /* no CPU has its page tables loaded any more */
         raise_softirq(SCHEDULE_SOFTIRQ);
     }
-    if (!is_idle_vcpu(next))
+    /* a slice for a guest; on idle, a recheck if capped vCPUs wait for their next period */
+    if (!is_idle_vcpu(next) || !list_empty(&runq))
         set_timer(&slice_timer[cpu], now + SCHED_SLICE_NS);
     if (next == prev)
         return;
 
     /* Save prev before anyone else may pick it, then let it be picked. */
     pv_context_save(prev);
+    bool requeued = false;
     spin_lock_irqsave(&sched_lock, flags);
     if (!is_idle_vcpu(prev)) {
         prev->processor = -1;
         if (prev->state == VCPU_RUNNING) {
             prev->state = VCPU_RUNNABLE;
             enqueue(prev);
+            requeued = true;
         }
     }
     spin_unlock_irqrestore(&sched_lock, flags);
+    if (requeued)
+        kick_idle_cpu(); /* another CPU may have time for it */
     if (!is_idle_vcpu(prev) && prev->domain->is_dying)
         raise_softirq(SCHEDULE_SOFTIRQ); /* its domain may now be reaped */
     get_cpu_info()->curr_vcpu = next;

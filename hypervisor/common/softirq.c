@@ -27,6 +27,11 @@ void cpu_raise_softirq(unsigned int cpu, unsigned int nr)
         smp_send_event_check(cpu);
 }
 
+bool softirq_is_raised(unsigned int cpu, unsigned int nr)
+{
+    return __atomic_load_n(&pending[cpu], __ATOMIC_ACQUIRE) & (1ul << nr);
+}
+
 bool softirq_pending(unsigned int cpu)
 {
     return __atomic_load_n(&pending[cpu], __ATOMIC_ACQUIRE) != 0;

@@ -74,6 +74,7 @@ struct domain {
     /* scheduling */
     unsigned int weight;            /* relative share, default 256 */
     unsigned int cap;               /* percent of one CPU, 0 = none */
+    s_time_t created;               /* system time at creation */
     /* life cycle */
     bool is_shutting_down, is_dying;
     unsigned int shutdown_code;

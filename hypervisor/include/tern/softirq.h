@@ -11,5 +11,6 @@ void raise_softirq(unsigned int nr);
 void cpu_raise_softirq(unsigned int cpu, unsigned int nr);
 void do_softirq(void);
 bool softirq_pending(unsigned int cpu);
+bool softirq_is_raised(unsigned int cpu, unsigned int nr);
 
 #endif
