@@ -122,6 +122,7 @@ void sched_vcpu_down(struct vcpu *v)
 
 void sched_yield(void)
 {
+    current->yielded = true; /* let anyone runnable go first, whatever their vruntime */
     raise_softirq(SCHEDULE_SOFTIRQ);
 }
 
@@ -210,8 +211,9 @@ static void schedule(void)
     next = pick_next(now);
     /* the running vCPU keeps the CPU if nothing runnable is more deserving */
     if (!is_idle_vcpu(prev) && prev->state == VCPU_RUNNING && within_cap(prev, now) &&
-        (!next || prev->vruntime <= next->vruntime))
+        (!next || (prev->vruntime <= next->vruntime && !prev->yielded)))
         next = prev;
+    prev->yielded = false;
     if (!next)
         next = &idle_vcpus[cpu];
     if (next != prev && !is_idle_vcpu(next)) {

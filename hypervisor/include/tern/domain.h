@@ -38,6 +38,7 @@ struct vcpu {
     s_time_t runtime;               /* CPU time used, ns */
     uint64_t vruntime;              /* runtime scaled by weight: the fair-share key */
     s_time_t period_start, period_used; /* cap accounting */
+    bool yielded;                   /* SCHEDOP_yield: switch if anyone else is runnable */
     struct timer singleshot;        /* VCPUOP_set_singleshot_timer / set_timer_op */
     uint32_t virq_to_port[24];      /* NR_VIRQS */
     bool initialised;               /* has a context (VCPUOP_initialise or the builder) */
