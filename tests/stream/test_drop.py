@@ -105,7 +105,12 @@ def test_receiver_terminated_cleans_up(build_dir, tmp_path):
     rc, _ = finish(recv)
     assert rc != 0
     s.settimeout(TIMEOUT)
-    assert s.recv(100) in (b"",)  # the peer sees the connection end, no "OK"
+    # the peer sees the connection end, no "OK": an orderly close, or a reset when the
+    # receiver died with our unread bytes still queued
+    try:
+        assert s.recv(100) == b""
+    except ConnectionResetError:
+        pass
     s.close()
     assert os.listdir(outdir) == []
 
