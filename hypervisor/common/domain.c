@@ -6,6 +6,7 @@
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/event.h>
+#include <tern/grant_table.h>
 #include <tern/init.h>
 #include <tern/shutdown.h>
 #include <tern/lib.h>
@@ -100,7 +101,7 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
     list_init(&d->page_list);
     d->max_vcpus = nr_vcpus;
     d->shared_info = alloc_xenheap_pages(0);
-    if (!d->shared_info || evtchn_init_domain(d, DEFAULT_MAX_EVTCHNS))
+    if (!d->shared_info || evtchn_init_domain(d, DEFAULT_MAX_EVTCHNS) || gnttab_domain_init(d))
         goto fail;
     for (unsigned int i = 0; i < nr_vcpus; i++) {
         if (!(d->vcpus[i] = vcpu_create(d, i)))
@@ -123,6 +124,7 @@ fail:
             xfree(d->vcpus[i]->fpu_area);
             xfree(d->vcpus[i]);
         }
+    gnttab_domain_destroy(d);
     if (d->shared_info)
         free_xenheap_pages(d->shared_info, 0);
     xfree(d->evtchn);
@@ -199,6 +201,7 @@ static void domain_destroy(struct domain *d)
     }
     evtchn_destroy_domain(d);
     pv_domain_relinquish(d);
+    gnttab_domain_destroy(d); /* after the page tables: no grant PTE is left */
     list_for_each_entry_safe(pg, tmp, &d->page_list, list) {
         list_del(&pg->list);
         list_init(&pg->list);

@@ -28,6 +28,8 @@ struct idt_entry {
 extern char trap_stubs[];
 static struct idt_entry idt[256] __aligned(4096);
 static struct tss64 *cpu_tss[NR_CPUS];
+static uint64_t *cpu_gdt_reserved[NR_CPUS];
+static unsigned long cpu_ldt_window[NR_CPUS];
 static paddr_t zero_page;
 
 static uint64_t seg_desc(uint32_t base, uint32_t limit, uint32_t type_flags)
@@ -53,6 +55,9 @@ void idt_init(void)
     set_gate(2, IST_NMI, 0);
     set_gate(8, IST_DF, 0);
     set_gate(18, IST_MC, 0);
+    /* int3 and into reach a PV guest (ring 3) as #BP/#OF, like on Xen */
+    set_gate(3, IST_NONE, 3);
+    set_gate(4, IST_NONE, 3);
 }
 
 void idt_load(void)
@@ -130,7 +135,34 @@ int cpu_desc_init(unsigned int cpu, struct cpu_info *ci)
         tss->ist[i - 1] = block + i * IST_STACK_SIZE - 16;
     gdt_fill(page, tss);
     cpu_tss[cpu] = tss;
+    cpu_gdt_reserved[cpu] = page;
+    if (!cpu_ldt_window[cpu]) {
+        /* guest LDT frames replace the zero page per vCPU; its page tables exist from now */
+        cpu_ldt_window[cpu] = (unsigned long)vmap_reserve(16 * PAGE_SIZE);
+        if (map_pages(cpu_ldt_window[cpu], zero_page, 1, PAGE_HYPERVISOR_RO))
+            return -ENOMEM;
+    }
     load_segments(win);
     idt_load();
     return 0;
+}
+
+unsigned long desc_gdt_window(unsigned int cpu)
+{
+    return GDT_WINDOW(cpu);
+}
+
+unsigned long desc_ldt_window(unsigned int cpu)
+{
+    return cpu_ldt_window[cpu];
+}
+
+uint64_t *desc_reserved_page(unsigned int cpu)
+{
+    return cpu_gdt_reserved[cpu];
+}
+
+paddr_t desc_zero_page(void)
+{
+    return zero_page;
 }

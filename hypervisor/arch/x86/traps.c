@@ -87,8 +87,8 @@ void do_trap(struct cpu_user_regs *regs)
         do_guest_trap(regs); /* a guest's own exception: its handler or its crash */
         return;
     }
-    if ((vec == 14 || vec == 13) && fixup_exception(&regs->rip))
-        return; /* a guest copy that faulted: the copy returns -EFAULT */
+    if (vec >= 11 && vec <= 14 && fixup_exception(&regs->rip))
+        return; /* a guest copy, segment load or iret that faulted: see its fixup */
     if (vec == 1) {
         /* a guest's breakpoint hit while the hypervisor touched guest memory */
         asm volatile("mov %0, %%db6" ::"r"(0xffff0ff0ul));

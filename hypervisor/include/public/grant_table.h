@@ -243,8 +243,8 @@ XEN_ABI_SIZE(struct gnttab_unmap_and_replace, 24);
 
 /*
  * set_version: choose the table format. Tern provides v1 only: version 1 is
- * accepted, 2 gives -EINVAL (hypercall return, not status). OUT: version in
- * force.
+ * accepted, 2 gives -ENOSYS (as Xen when its maximum version is 1), anything
+ * else -EINVAL (hypercall return, not status). OUT: version in force.
  */
 struct gnttab_set_version {
     uint32_t version; /* IN/OUT */

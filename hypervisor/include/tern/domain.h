@@ -82,6 +82,7 @@ struct domain {
     /* event channels */
     struct evtchn *evtchn;
     unsigned int max_evtchns;
+    struct grant_table *grant_table; /* common/grant_table.c */
     /* console */
     char cons_buf[CONSOLE_LINE];
     unsigned int cons_len;

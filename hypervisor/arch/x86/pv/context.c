@@ -5,6 +5,7 @@
 #include <tern/bug.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/grant_table.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
 #include <tern/printk.h>
@@ -16,6 +17,7 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_hypercall.h>
 
@@ -57,10 +59,16 @@ void pv_context_save(struct vcpu *prev)
     if (is_idle_vcpu(prev))
         return;
     prev->regs = get_cpu_info()->guest_regs;
-    if (prev->kernel_mode)
+    pv_desc_save(prev);
+    /* a selector the guest loaded may have changed the bases since they were set */
+    prev->fs_base = rdmsr(MSR_FS_BASE);
+    if (prev->kernel_mode) {
+        prev->gs_base_kernel = rdmsr(MSR_GS_BASE);
         prev->gs_base_user = rdmsr(MSR_SHADOW_GS_BASE);
-    else
+    } else {
+        prev->gs_base_user = rdmsr(MSR_GS_BASE);
         prev->gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
+    }
     pv_fpu_save(prev);
     pv_debugreg_off();
     write_cr0(read_cr0() | X86_CR0_TS); /* no FPU state leaks to whoever runs next */
@@ -70,8 +78,11 @@ void pv_context_save(struct vcpu *prev)
 
 void pv_context_load(struct vcpu *next)
 {
+    bool segs_ok;
+
     get_cpu_info()->guest_regs = next->regs;
     write_cr3((paddr_t)active_table(next) << PAGE_SHIFT);
+    segs_ok = pv_desc_load(next); /* selectors first: loading them sets the bases */
     wrmsr(MSR_FS_BASE, next->fs_base);
     wrmsr(MSR_GS_BASE, next->kernel_mode ? next->gs_base_kernel : next->gs_base_user);
     wrmsr(MSR_SHADOW_GS_BASE, next->kernel_mode ? next->gs_base_user : next->gs_base_kernel);
@@ -80,10 +91,13 @@ void pv_context_load(struct vcpu *next)
         pv_debugreg_load(next);
     pv_update_time(next);
     pv_update_runstate(next);
+    if (!segs_ok)
+        pv_desc_failsafe(next);
 }
 
 void pv_switch_to_idle(void)
 {
+    pv_desc_unload();
     if (read_cr3() != idle_pml4_pa())
         write_cr3(idle_pml4_pa());
 }
@@ -97,6 +111,7 @@ void pv_vcpu_destroy(struct vcpu *v)
     }
     xfree(v->fpu_area);
     v->fpu_area = NULL;
+    pv_desc_destroy(v);
     pv_put_baseptr(v->guest_table);
     pv_put_baseptr(v->guest_table_user);
     v->guest_table = v->guest_table_user = PV_MFN_NONE;
@@ -139,11 +154,15 @@ void guest_exit_checks(void)
         if (pv_deliver_events(current)) {
             continue;
         }
+        if (!pv_exit_frame_ok(r)) {
+            pv_exit_fault(r); /* failsafe bounce or crash: check again */
+            continue;
+        }
         break;
     }
-    /* whatever the guest put there, it goes back to ring 3, flat, with interrupts on */
-    r->cs = r->cs == FLAT_RING3_CS32 ? FLAT_RING3_CS32 : FLAT_RING3_CS64;
-    r->ss = FLAT_RING3_SS64;
+    /* back to ring 3 with interrupts on; a selector the CPU refuses faults the iret (pv_exit_fault) */
+    r->cs |= 3;
+    r->ss |= 3;
     r->rflags = (r->rflags & ~0x3000ul & ~(1ul << 14) & ~(1ul << 17)) | X86_EFLAGS_IF | 2;
 }
 
@@ -163,6 +182,9 @@ int pv_init(void)
         .map_frame = map_frame,
         .unmap_frame = unmap_frame,
         .free_page = free_domheap_page,
+        .may_map_foreign = gnttab_may_map_foreign,
+        .validate_other = pv_desc_validate_page,
+        .invalidate_other = pv_desc_invalidate_page,
     };
     int rc = m2p_init(frame_table_nr);
 

@@ -85,7 +85,41 @@ return_to_guest:
         pop     %rsi
         pop     %rdi
         add     $8, %rsp
+.Lguest_iret:
         iretq
+        .pushsection .ex_table, "a"
+        .balign 8
+        .quad   .Lguest_iret, guest_iret_fault
+        .popsection
+
+/*
+ * The CPU refused the frame (a guest selector, a non-canonical %rip): the fixup
+ * resumes here with the guest's registers and %rsp at guest_regs.rip, as just
+ * before the iretq. Rebuild the frame, let the guest's failsafe callback (or a
+ * crash) handle it and leave again.
+ */
+guest_iret_fault:
+        sub     $8, %rsp
+        push    %rdi
+        push    %rsi
+        push    %rdx
+        push    %rcx
+        push    %rax
+        push    %r8
+        push    %r9
+        push    %r10
+        push    %r11
+        push    %rbx
+        push    %rbp
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        mov     %rsp, %rdi
+        sub     $8, %rsp
+        call    pv_exit_fault
+        add     $8, %rsp
+        jmp     return_to_guest
 
 /* reset_stack_and_jump(void (*fn)(void)): drops this CPU's hypervisor stack. */
         .globl  reset_stack_and_jump

@@ -6,10 +6,12 @@
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/event.h>
+#include <tern/grant_table.h>
 #include <tern/printk.h>
 #include <tern/sched.h>
 #include <asm/current.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/pv_hypercall.h>
 
 typedef long (*hypercall_fn)(unsigned long, unsigned long, unsigned long, unsigned long,
@@ -22,6 +24,7 @@ typedef long (*hypercall_fn)(unsigned long, unsigned long, unsigned long, unsign
 static const hypercall_fn hypercall_table[64] = {
     HC(__HYPERVISOR_set_trap_table, do_set_trap_table),
     HC(__HYPERVISOR_mmu_update, do_mmu_update),
+    HC(__HYPERVISOR_set_gdt, do_set_gdt),
     HC(__HYPERVISOR_stack_switch, do_stack_switch),
     HC(__HYPERVISOR_set_timer_op, do_set_timer_op),
     HC(__HYPERVISOR_xen_version, do_xen_version),
@@ -42,6 +45,8 @@ static const hypercall_fn hypercall_table[64] = {
     HC(__HYPERVISOR_fpu_taskswitch, do_fpu_taskswitch),
     HC(__HYPERVISOR_set_debugreg, do_set_debugreg),
     HC(__HYPERVISOR_get_debugreg, do_get_debugreg),
+    HC(__HYPERVISOR_update_descriptor, do_update_descriptor),
+    HC(__HYPERVISOR_grant_table_op, do_grant_table_op),
 };
 
 long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,

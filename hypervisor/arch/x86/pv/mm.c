@@ -11,6 +11,7 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/pv_hypercall.h>
 #include <asm/pv_mm.h>
 #include <asm/uaccess.h>
@@ -189,6 +190,8 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
             return -EINVAL;
         invlpg(op->arg1.linear_addr);
         return 0;
+    case MMUEXT_SET_LDT:
+        return pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);
     case MMUEXT_MARK_SUPER:
     case MMUEXT_UNMARK_SUPER:
         return -EOPNOTSUPP; /* no superpages for PV guests */

@@ -14,6 +14,7 @@
 #include <asm/current.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/pv_hypercall.h>
 #include <asm/pv_emul.h>
 #include <asm/pv_mm.h>
@@ -50,9 +51,9 @@ static void toggle_guest_mode(struct vcpu *v)
  * domain) when the guest stack cannot take the frame.
  */
 static bool bounce(struct vcpu *v, struct cpu_user_regs *regs, uint64_t handler, bool with_error,
-                   uint32_t error, bool mask_events)
+                   uint32_t error, bool mask_events, const uint16_t *segs)
 {
-    uint64_t frame[9];
+    uint64_t frame[13];
     unsigned int n = 0;
     uint8_t saved_mask = v->vcpu_info->evtchn_upcall_mask;
     uint64_t cs = regs->cs, sp;
@@ -66,6 +67,8 @@ static bool bounce(struct vcpu *v, struct cpu_user_regs *regs, uint64_t handler,
     }
     frame[n++] = regs->rcx;
     frame[n++] = regs->r11;
+    for (unsigned int i = 0; segs && i < 4; i++)
+        frame[n++] = segs[i]; /* failsafe: DS ES FS GS */
     if (with_error)
         frame[n++] = error;
     frame[n++] = regs->rip;
@@ -105,7 +108,33 @@ void pv_inject_trap(struct vcpu *v, struct cpu_user_regs *regs, unsigned int vec
                      (unsigned long)regs->rip, vec == TRAP_page_fault ? (unsigned long)read_cr2() : 0ul);
         return;
     }
-    bounce(v, regs, ti->address, has_error_code(vec), error, ti->flags & TI_MASK_EVENTS);
+    bounce(v, regs, ti->address, has_error_code(vec), error, ti->flags & TI_MASK_EVENTS, NULL);
+}
+
+/*
+ * `int $n` faults with #GP (the IDT gates are DPL 0). The guest's own trap table says who
+ * may raise n: its kernel counts as ring 1, its user mode as ring 3, as on Xen.
+ */
+static bool softint_permitted(const struct vcpu *v, unsigned int vec)
+{
+    const struct trap_info *ti = &v->traps[vec & 0xff];
+
+    return ti->address && (ti->flags & 3) >= (v->kernel_mode ? 1u : 3u);
+}
+
+/*
+ * The vector of an `int $n` (CD nn) that faulted through the IDT, read from the
+ * instruction itself: emulators disagree on the error code's index scaling. The error
+ * code is normalised to the architectural (n << 3) | 2.
+ */
+static bool softint_vector(const struct cpu_user_regs *regs, uint32_t *error)
+{
+    uint8_t insn[2];
+
+    if (copy_from_guest(insn, regs->rip, sizeof(insn)) || insn[0] != 0xcd)
+        return false;
+    *error = ((uint32_t)insn[1] << 3) | 2;
+    return true;
 }
 
 void do_guest_trap(struct cpu_user_regs *regs)
@@ -124,6 +153,13 @@ void do_guest_trap(struct cpu_user_regs *regs)
     case 13: /* #GP: privileged instructions a PV kernel still executes */
         if (!error && v->kernel_mode && pv_emulate_privileged(v, regs))
             return;
+        if ((error & 3) == 2 && softint_vector(regs, &error)) {
+            if (!softint_permitted(v, error >> 3))
+                break;
+            regs->rip += 2; /* int $n: the handler returns after it */
+            pv_inject_trap(v, regs, error >> 3, 0);
+            return;
+        }
         break;
     case 7: /* #NM: the guest's own lazy FPU switching */
         if (!pv_fpu_nm(v)) {
@@ -150,7 +186,13 @@ void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs)
         return;
     }
     /* the CPU moved RIP/RFLAGS into RCX/R11; the frame carries the originals */
-    bounce(v, regs, v->syscall_callback, false, 0, v->syscall_mask_events);
+    bounce(v, regs, v->syscall_callback, false, 0, v->syscall_mask_events, NULL);
+}
+
+/* A selector of the guest's would not load; events masked, as Linux registers it. */
+bool pv_bounce_failsafe(struct vcpu *v, struct cpu_user_regs *regs, const uint16_t sel[4])
+{
+    return bounce(v, regs, v->failsafe_callback, false, 0, true, sel);
 }
 
 bool pv_deliver_events(struct vcpu *v)
@@ -159,7 +201,7 @@ bool pv_deliver_events(struct vcpu *v)
 
     if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
         return false;
-    return bounce(v, guest_cpu_user_regs(), v->event_callback, false, 0, true);
+    return bounce(v, guest_cpu_user_regs(), v->event_callback, false, 0, true, NULL);
 }
 
 long do_set_trap_table(uint64_t traps)

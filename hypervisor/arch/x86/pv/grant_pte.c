@@ -1,0 +1,87 @@
+/*
+ * Grant host mappings for x86-64 PV: the L1 entry that maps a granted frame into the
+ * mapping domain, written through the same validation as mmu_update (ptvalidate.c),
+ * which asks gnttab_may_map_foreign before it lets a foreign frame in.
+ */
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/grant_table.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/pv.h>
+#include <asm/pv_mm.h>
+#include <asm/uaccess.h>
+
+#define UNMAP_TRIES 8
+
+static bool is_live_l1(mfn_t l1)
+{
+    struct page_info *pg = mfn_to_page(l1);
+
+    return pg && page_get_type(pg) == PGT_l1_page_table && page_get_type_count(pg);
+}
+
+/* Where the entry is: the PTE's machine address (GNTMAP_contains_pte), else the L1
+ * slot of the virtual address in v's current tables. */
+static int16_t locate(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_t *l1,
+                      unsigned int *index)
+{
+    if (flags & GNTMAP_contains_pte) {
+        if (host_addr & 7)
+            return GNTST_bad_virt_addr;
+        *l1 = host_addr >> PAGE_SHIFT;
+        *index = (host_addr & (PAGE_SIZE - 1)) >> 3;
+        return is_live_l1(*l1) ? GNTST_okay : GNTST_general_error;
+    }
+    if (!guest_range_ok(host_addr, 1))
+        return GNTST_bad_virt_addr;
+    *l1 = pv_find_l1(v, host_addr);
+    *index = (host_addr >> PAGE_SHIFT) & (PV_PT_ENTRIES - 1);
+    return *l1 == PV_MFN_NONE ? GNTST_general_error : GNTST_okay;
+}
+
+int16_t arch_gnttab_map(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_t mfn,
+                        mfn_t *l1, unsigned int *index)
+{
+    uint64_t pte = ((uint64_t)mfn << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+    int16_t st = locate(v, host_addr, flags, l1, index);
+
+    if (st != GNTST_okay)
+        return st;
+    if (!(flags & GNTMAP_readonly))
+        pte |= _PAGE_RW | _PAGE_DIRTY;
+    /* Whatever the slot held is replaced, and its references dropped, as on Xen. */
+    if (pv_mod_entry(v->domain->domid, *l1, *index, pte, false))
+        return GNTST_general_error;
+    if (flags & GNTMAP_contains_pte)
+        flush_tlb_local();
+    else
+        invlpg(host_addr);
+    return GNTST_okay;
+}
+
+int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn)
+{
+    for (unsigned int tries = 0; tries < UNMAP_TRIES; tries++) {
+        const uint64_t *t;
+        uint64_t e;
+        int rc;
+
+        /* A table that stopped being an L1 dropped its entries' references when it
+         * did, and cannot be validated again with this one (the foreign frame is
+         * refused outside map_grant_ref): nothing of the mapping is left. */
+        if (!is_live_l1(l1))
+            return 0;
+        t = __va((paddr_t)l1 << PAGE_SHIFT);
+        e = __atomic_load_n(&t[index], __ATOMIC_ACQUIRE);
+        if (!(e & _PAGE_PRESENT) || ((e & PV_PTE_ADDR_MASK) >> PAGE_SHIFT) != mfn)
+            return 0; /* the guest replaced it: gone already */
+        rc = pv_mod_entry(domid, l1, index, 0, false);
+        if (!rc || rc == -EPERM) {
+            /* Single-vCPU domains: other CPUs flushed when they switched CR3 away. */
+            flush_tlb_local();
+            return 0;
+        }
+    }
+    return -EBUSY;
+}

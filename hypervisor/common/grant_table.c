@@ -1,0 +1,392 @@
+/*
+ * Grant tables v1: each domain's table frames, the active (pinned) state of its entries,
+ * and its maptrack, the mappings it holds of other domains' grants.
+ *
+ * References. A pin (map or copy in progress) sets GTF_reading/GTF_writing in the shared
+ * entry, so the granter cannot revoke it. Each maptrack entry holds its own general
+ * reference on the granted frame (and a writable type reference when RW), so a granter
+ * that dies with its frames mapped leaves those frames alive until they are unmapped.
+ * The L1 entry of a host mapping holds references of its own, taken by the page-table
+ * code; gnttab_may_map_foreign lets exactly that one entry in, while it is installed,
+ * so a guest cannot copy the grant into further entries that would outlive the unmap.
+ *
+ * Locking: one global lock over all grant state, as for event channels. Lookups go
+ * through our own list of tables, never through another domain's struct domain, so a
+ * domain being destroyed on another CPU is never touched after it leaves the list.
+ */
+#include <tern/domain.h>
+#include <tern/errno.h>
+#include <tern/grant_table.h>
+#include <tern/lib.h>
+#include <tern/list.h>
+#include <tern/mm.h>
+#include <tern/sched.h>
+#include <tern/string.h>
+#include <tern/xmalloc.h>
+#include <asm/current.h>
+#include <asm/page.h>
+#include <asm/uaccess.h>
+
+struct gnttab_active {
+    uint32_t pin_ro, pin_rw; /* read-only and writable pins */
+    uint32_t mfn;            /* frame at the first pin: later edits of the entry don't count */
+    uint16_t domid;          /* who pinned it */
+    uint16_t pad;
+};
+
+struct gnttab_map {
+    uint32_t flags;              /* GNTMAP_*; 0 = free handle */
+    uint32_t ref;
+    struct grant_table *rgt;     /* granter's table; NULL once the granter is gone */
+    mfn_t mfn;
+    uint64_t host_addr;
+    mfn_t l1;                    /* where the host mapping's entry is */
+    unsigned int index;
+    struct vcpu *installer;      /* set while the L1 entry is being written */
+};
+
+struct grant_table {
+    struct list_head link;       /* all_tables */
+    uint16_t domid;
+    unsigned int nr_frames;
+    struct page_info *frames[GNTTAB_MAX_FRAMES];
+    struct gnttab_active active[GNTTAB_MAX_ENTRIES];
+    struct gnttab_map maptrack[GNTTAB_MAPTRACK];
+    struct gnttab_map *installing; /* written only under gnttab_lock by its holder */
+};
+
+DEFINE_SPINLOCK(gnttab_lock);
+static LIST_HEAD(all_tables);
+
+/* A guest that keeps rewriting an entry only makes its own map fail. */
+#define SET_STATUS_TRIES 5
+
+struct grant_table *gnttab_lookup(uint16_t domid)
+{
+    struct grant_table *gt;
+
+    /* a dying domain's table still exists until it is destroyed, but takes no new uses */
+    if (!domain_by_id(domid))
+        return NULL;
+    list_for_each_entry(gt, &all_tables, link)
+        if (gt->domid == domid)
+            return gt;
+    return NULL;
+}
+
+uint16_t gnttab_owner(const struct grant_table *gt)
+{
+    return gt->domid;
+}
+
+static uint64_t *entry_word(struct grant_table *gt, uint32_t ref)
+{
+    uint64_t *frame = __va((paddr_t)page_to_mfn(gt->frames[ref / GNTTAB_PER_FRAME]) << PAGE_SHIFT);
+
+    return &frame[ref % GNTTAB_PER_FRAME];
+}
+
+/* The shared entry as one 64-bit word (x86 little endian): flags, domid, frame. */
+#define E_FLAGS(e) ((uint16_t)(e))
+#define E_DOMID(e) ((uint16_t)((e) >> 16))
+#define E_FRAME(e) ((uint32_t)((e) >> 32))
+
+/* Sets GTF_reading (and GTF_writing) with cmpxchg against one snapshot of the entry,
+ * which is also what gets judged; on a first pin, type and domid must match. */
+static int16_t set_status(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly,
+                          bool first, uint32_t *frame)
+{
+    uint64_t *p = entry_word(gt, ref), old = __atomic_load_n(p, __ATOMIC_ACQUIRE), nv;
+
+    for (unsigned int tries = 0; tries < SET_STATUS_TRIES; tries++) {
+        if (first && ((E_FLAGS(old) & GTF_type_mask) != GTF_permit_access || E_DOMID(old) != user))
+            return GNTST_general_error;
+        if (!readonly && (E_FLAGS(old) & GTF_readonly))
+            return GNTST_general_error;
+        nv = old | GTF_reading | (readonly ? 0 : GTF_writing);
+        if (__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            *frame = E_FRAME(old);
+            return GNTST_okay;
+        }
+    }
+    return GNTST_general_error;
+}
+
+int16_t gnttab_pin(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly, mfn_t *mfn)
+{
+    struct gnttab_active *act;
+    bool first;
+    uint32_t frame = 0;
+    int16_t rc;
+
+    if (ref >= gt->nr_frames * GNTTAB_PER_FRAME)
+        return GNTST_bad_gntref;
+    act = &gt->active[ref];
+    first = !act->pin_ro && !act->pin_rw;
+    if (!first && act->domid != user)
+        return GNTST_general_error;
+    if (first || (!readonly && !act->pin_rw)) {
+        rc = set_status(gt, ref, user, readonly, first, &frame);
+        if (rc != GNTST_okay)
+            return rc;
+    }
+    if (first) {
+        act->mfn = frame;
+        act->domid = user;
+    }
+    if (readonly)
+        act->pin_ro++;
+    else
+        act->pin_rw++;
+    *mfn = act->mfn;
+    return GNTST_okay;
+}
+
+void gnttab_unpin(struct grant_table *gt, uint32_t ref, bool readonly)
+{
+    struct gnttab_active *act = &gt->active[ref];
+    uint16_t clear = 0;
+
+    if (readonly)
+        act->pin_ro--;
+    else
+        act->pin_rw--;
+    if (!act->pin_rw)
+        clear |= GTF_writing;
+    if (!act->pin_rw && !act->pin_ro)
+        clear |= GTF_reading;
+    if (clear)
+        __atomic_fetch_and((uint16_t *)entry_word(gt, ref), (uint16_t)~clear, __ATOMIC_ACQ_REL);
+}
+
+/* A table frame: the domain's own page, kept writable-typed so it never becomes a page
+ * table while we write GTF flags into it. */
+static struct page_info *frame_alloc(uint16_t domid)
+{
+    void *va = alloc_xenheap_pages(0);
+    struct page_info *pg;
+
+    if (!va)
+        return NULL;
+    pg = mfn_to_page(PFN_DOWN(__pa(va)));
+    if (frame_assign(pg, domid)) {
+        free_xenheap_pages(va, 0);
+        return NULL;
+    }
+    if (get_page_and_type(pg, domid, PGT_writable_page)) {
+        frame_release(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+static void frame_free(struct page_info *pg)
+{
+    put_page_and_type(pg);
+    frame_release(pg); /* freed now, or when the owner's last mapping of it goes */
+}
+
+static int grow(struct grant_table *gt, unsigned int nr)
+{
+    while (gt->nr_frames < nr) {
+        struct page_info *pg = frame_alloc(gt->domid);
+        if (!pg)
+            return -ENOMEM;
+        gt->frames[gt->nr_frames++] = pg;
+    }
+    return 0;
+}
+
+int gnttab_domain_init(struct domain *d)
+{
+    struct grant_table *gt = xzalloc(struct grant_table);
+    unsigned long flags;
+
+    if (!gt)
+        return -ENOMEM;
+    gt->domid = d->domid;
+    if (grow(gt, 1)) {
+        for (unsigned int i = 0; i < gt->nr_frames; i++)
+            frame_free(gt->frames[i]);
+        xfree(gt);
+        return -ENOMEM;
+    }
+    spin_lock_irqsave(&gnttab_lock, flags);
+    list_add_tail(&gt->link, &all_tables);
+    d->grant_table = gt;
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    return 0;
+}
+
+/* Drops one mapping: its L1 entry (unless the domain is dead and its page tables gone),
+ * its references, its pin. 0, or -EBUSY when the entry could not be cleared (then
+ * nothing else is released). */
+static int map_release(struct grant_table *lgt, struct gnttab_map *m, bool clear_pte)
+{
+    bool ro = m->flags & GNTMAP_readonly;
+    struct page_info *pg = mfn_to_page(m->mfn);
+
+    if (clear_pte && (m->flags & GNTMAP_host_map) &&
+        arch_gnttab_unmap(lgt->domid, m->l1, m->index, m->mfn))
+        return -EBUSY;
+    if (!ro)
+        put_page_type(pg);
+    put_page(pg);
+    if (m->rgt)
+        gnttab_unpin(m->rgt, m->ref, ro);
+    memset(m, 0, sizeof(*m));
+    return 0;
+}
+
+void gnttab_domain_destroy(struct domain *d)
+{
+    struct grant_table *gt = d->grant_table, *other;
+    unsigned long flags;
+
+    if (!gt)
+        return;
+    spin_lock_irqsave(&gnttab_lock, flags);
+    /* No vCPU of d runs and its page tables are gone: nothing can use these maps. */
+    for (unsigned int h = 0; h < GNTTAB_MAPTRACK; h++)
+        if (gt->maptrack[h].flags)
+            map_release(gt, &gt->maptrack[h], false);
+    list_del(&gt->link);
+    /* Mappings others hold of our frames keep their frame references; only the pins go. */
+    list_for_each_entry(other, &all_tables, link)
+        for (unsigned int h = 0; h < GNTTAB_MAPTRACK; h++)
+            if (other->maptrack[h].rgt == gt)
+                other->maptrack[h].rgt = NULL;
+    d->grant_table = NULL;
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    for (unsigned int i = 0; i < gt->nr_frames; i++)
+        frame_free(gt->frames[i]);
+    xfree(gt);
+}
+
+unsigned int gnttab_nr_frames(const struct grant_table *gt)
+{
+    return gt->nr_frames;
+}
+
+int gnttab_setup(struct grant_table *gt, unsigned int nr, mfn_t *mfns)
+{
+    int rc = nr > GNTTAB_MAX_FRAMES ? -E2BIG : grow(gt, nr);
+
+    for (unsigned int i = 0; !rc && i < nr; i++)
+        mfns[i] = page_to_mfn(gt->frames[i]);
+    return rc;
+}
+
+bool gnttab_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable)
+{
+    struct vcpu *v = current;
+    struct grant_table *gt;
+    struct gnttab_map *m;
+
+    if (!v || is_idle_vcpu(v) || v->domain->domid != domid)
+        return false;
+    gt = v->domain->grant_table;
+    m = gt ? __atomic_load_n(&gt->installing, __ATOMIC_ACQUIRE) : NULL;
+    return m && m->installer == v && m->mfn == mfn && (!writable || !(m->flags & GNTMAP_readonly));
+}
+
+static int alloc_handle(struct grant_table *gt)
+{
+    for (unsigned int h = 0; h < GNTTAB_MAPTRACK; h++)
+        if (!gt->maptrack[h].flags)
+            return (int)h;
+    return -1;
+}
+
+/* The frame references a mapping holds apart from its L1 entry. */
+static int16_t get_frame(struct grant_table *rgt, mfn_t mfn, bool ro)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    if (!pg || !get_page(pg, rgt->domid))
+        return GNTST_general_error; /* the granted frame is not the granter's */
+    if (!ro && get_page_type(pg, PGT_writable_page)) {
+        put_page(pg);
+        return GNTST_general_error; /* e.g. one of its page tables */
+    }
+    return GNTST_okay;
+}
+
+static int16_t install(struct grant_table *lgt, struct gnttab_map *m)
+{
+    int16_t rc;
+
+    m->installer = current;
+    __atomic_store_n(&lgt->installing, m, __ATOMIC_RELEASE);
+    rc = arch_gnttab_map(current, m->host_addr, m->flags, m->mfn, &m->l1, &m->index);
+    __atomic_store_n(&lgt->installing, NULL, __ATOMIC_RELEASE);
+    m->installer = NULL;
+    return rc;
+}
+
+int16_t gnttab_map_one(struct domain *d, struct gnttab_map_grant_ref *op)
+{
+    struct grant_table *lgt = d->grant_table, *rgt;
+    bool ro = op->flags & GNTMAP_readonly;
+    struct gnttab_map *m;
+    mfn_t mfn;
+    int16_t rc;
+    int h;
+
+    if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map)))
+        return GNTST_bad_gntref;
+    rgt = gnttab_lookup(op->dom);
+    if (!rgt)
+        return GNTST_bad_domain;
+    h = alloc_handle(lgt);
+    if (h < 0)
+        return GNTST_no_space;
+    rc = gnttab_pin(rgt, op->ref, d->domid, ro, &mfn);
+    if (rc != GNTST_okay)
+        return rc;
+    rc = get_frame(rgt, mfn, ro);
+    if (rc != GNTST_okay)
+        goto unpin;
+    m = &lgt->maptrack[h];
+    m->flags = op->flags; /* nonzero: device_map or host_map is set */
+    m->ref = op->ref;
+    m->rgt = rgt;
+    m->mfn = mfn;
+    m->host_addr = op->flags & GNTMAP_host_map ? op->host_addr : 0;
+    if (op->flags & GNTMAP_host_map) {
+        rc = install(lgt, m);
+        if (rc != GNTST_okay) {
+            m->flags &= ~GNTMAP_host_map;
+            map_release(lgt, m, false); /* drops the frame refs and the pin */
+            return rc;
+        }
+    }
+    op->handle = (grant_handle_t)h;
+    op->dev_bus_addr = (uint64_t)mfn << PAGE_SHIFT;
+    return GNTST_okay;
+
+unpin:
+    gnttab_unpin(rgt, op->ref, ro);
+    return rc;
+}
+
+int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op)
+{
+    struct grant_table *lgt = d->grant_table;
+    struct gnttab_map *m;
+
+    if (op->handle >= GNTTAB_MAPTRACK || !lgt->maptrack[op->handle].flags)
+        return GNTST_bad_handle;
+    m = &lgt->maptrack[op->handle];
+    if (op->host_addr != m->host_addr)
+        return GNTST_general_error; /* not where this handle mapped */
+    if (op->dev_bus_addr && op->dev_bus_addr != (uint64_t)m->mfn << PAGE_SHIFT)
+        return GNTST_bad_dev_addr;
+    if (map_release(lgt, m, true)) {
+        /* Its entry keeps changing under us: the grant must not be released while that
+         * entry may still map the frame, so the domain ends and teardown releases it. */
+        domain_crash(d, "grant mapping %u could not be removed", op->handle);
+        return GNTST_general_error;
+    }
+    return GNTST_okay;
+}
