@@ -14,7 +14,7 @@ export O ACCEL
 # The Python that has pytest (Debian's python3-pytest); looked up after `deps` ran.
 PYTHON = $(shell for p in python3 /usr/bin/python3; do $$p -c 'import pytest' 2>/dev/null && echo $$p && break; done)
 
-COMPONENTS := hypervisor migrate snapshot-store dom0-tools tests/unit tests/guests
+COMPONENTS := hypervisor migrate snapshot-store dom0-tools tests/unit tests/guests guest-linux
 
 .PHONY: all deps $(COMPONENTS) iso run run-direct test bench clean
 

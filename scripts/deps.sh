@@ -9,6 +9,7 @@ pkgs=(
   zlib1g-dev libssl-dev libssh2-1-dev openssl
   python3-pytest openssh-server openssh-client
   zstd gzip
+  busybox-static cpio xz-utils libc6-dev
 )
 
 missing=()
@@ -16,15 +17,24 @@ for p in "${pkgs[@]}"; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ $st == "install ok installed" ]] || missing+=("$p")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# guest-linux fetches the kernel with apt-get download, which needs apt's package lists.
+lists=1
+compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || lists=0
+[[ ${#missing[@]} -eq 0 && $lists -eq 1 ]] && exit 0
 
-echo "deps: installing ${missing[*]}" >&2
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  command -v sudo >/dev/null || { echo "deps: need root (or sudo) to install: ${missing[*]:-package lists}" >&2; exit 1; }
   sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [[ $lists -eq 0 ]]; then
+  echo "deps: no apt package lists, running apt-get update" >&2
+  "${sudo[@]}" apt-get update -q >&2
+fi
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
 if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
   "${sudo[@]}" apt-get update -q >&2
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Fetches Debian's kernel image without installing it: the version apt would pick for
+# linux-image-amd64 (its candidate), downloaded with apt-get download, /boot/vmlinuz-* taken out
+# with dpkg-deb. Writes OUT/vmlinuz, OUT/vmlinuz.release and OUT/vmlinuz.pkg; leaves them alone
+# (same mtime) when the candidate has not changed. Needs no root, only apt's package lists.
+# usage: fetch-kernel.sh OUT      (KERNEL_META=package overrides linux-image-amd64)
+set -euo pipefail
+
+out=${1:?usage: fetch-kernel.sh OUT}
+meta=${KERNEL_META:-linux-image-amd64}
+die() { echo "fetch-kernel: $*" >&2; exit 1; }
+
+command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || die "needs apt-get and dpkg-deb"
+cand=$(LC_ALL=C apt-cache policy "$meta" 2>/dev/null | awk '$1 == "Candidate:" { print $2 }')
+[[ -n $cand && $cand != "(none)" ]] ||
+  die "apt knows no version of $meta: run 'apt-get update' (scripts/deps.sh does)"
+
+mkdir -p "$out"
+if [[ -f $out/vmlinuz && -f $out/vmlinuz.pkg && $(head -n 1 "$out/vmlinuz.pkg") == "$meta=$cand" ]]; then
+  exit 0
+fi
+
+tmp=$(mktemp -d "$out/fetch.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+apt_opts=(-q)
+# As root apt hands downloads to its '_apt' user, which cannot write into our directory.
+[[ $(id -u) -eq 0 ]] && apt_opts+=(-o APT::Sandbox::User=root)
+
+download() {
+  (cd "$tmp" && timeout 600 apt-get download "${apt_opts[@]}" "$1" >/dev/null) ||
+    die "apt-get download $1 failed (no network, or stale lists: run 'apt-get update')"
+}
+
+echo "fetch-kernel: $meta $cand" >&2
+download "$meta=$cand"
+metadeb=$(ls "$tmp"/*.deb)
+# The metapackage depends on exactly one image package, e.g. "linux-image-6.1.0-56-amd64 (= 6.1.192-2)".
+dep=$(dpkg-deb -f "$metadeb" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-image-[^ |]*\) *(= *\([^)]*\)).*/\1=\2/p' | head -n 1)
+[[ -n $dep ]] || die "$meta $cand does not depend on a versioned linux-image package"
+rm -f "$metadeb"
+
+echo "fetch-kernel: $dep" >&2
+download "$dep"
+imgdeb=$(ls "$tmp"/*.deb)
+dpkg-deb --fsys-tarfile "$imgdeb" | tar -x -m -C "$tmp" --wildcards './boot/vmlinuz-*' ||
+  die "no /boot/vmlinuz-* in $imgdeb"
+images=("$tmp"/boot/vmlinuz-*)
+[[ ${#images[@]} -eq 1 && -f ${images[0]} ]] || die "expected one /boot/vmlinuz-* in $dep"
+
+release=${images[0]##*/vmlinuz-}
+printf '%s\n' "$release" >"$tmp/release"
+printf '%s\n%s\n' "$meta=$cand" "$dep" >"$tmp/pkg"
+mv -f "${images[0]}" "$out/vmlinuz"
+mv -f "$tmp/release" "$out/vmlinuz.release"
+mv -f "$tmp/pkg" "$out/vmlinuz.pkg"
+echo "fetch-kernel: $out/vmlinuz ($release)" >&2

@@ -1,0 +1,3 @@
+# Process creation works a thousand (or $1) times over.
+. /tests/lib.sh
+tern_workload forkexec forkexec "${1:-1000}"

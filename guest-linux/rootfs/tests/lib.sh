@@ -1,0 +1,42 @@
+# Shared by the guest test scripts: one result line per check, exit status 0 on PASS.
+# usage: tern_result NAME PASS|FAIL [DETAIL...]
+tern_result() {
+    name=$1 verdict=$2
+    shift 2
+    echo "TERN-TEST $name $verdict $*"
+    [ "$verdict" = PASS ]
+}
+
+# Runs a workload, shows its output, and turns its last line ("APPLET PASS|FAIL details")
+# into a result carrying the details.
+tern_workload() {
+    name=$1
+    shift
+    out=$("$@" 2>&1)
+    rc=$?
+    echo "$out"
+    detail=$(echo "$out" | tail -n 1)
+    detail=${detail#* }
+    detail=${detail#* }
+    if [ $rc -eq 0 ]; then
+        tern_result "$name" PASS "$detail"
+    else
+        tern_result "$name" FAIL "rc=$rc $detail"
+    fi
+}
+
+# Runs /tests/NAME.sh for each NAME (or NAME:ARG), then prints one summary line.
+tern_run_set() {
+    passed=0 failed=0
+    for t in "$@"; do
+        name=${t%%:*} arg=
+        case $t in *:*) arg=${t#*:} ;; esac
+        if sh "/tests/$name.sh" $arg; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+        fi
+    done
+    echo "TERN-TESTS passed=$passed failed=$failed"
+    [ $failed -eq 0 ]
+}

@@ -1,0 +1,9 @@
+# The kernel found Xen PV, as its log says.
+. /tests/lib.sh
+dmesg | grep -i xen | head -n 60
+n=$(dmesg | grep -ci xen)
+if dmesg | grep -q 'Hypervisor detected: Xen PV' && dmesg | grep -q 'Booting kernel on Xen'; then
+    tern_result xen PASS "xen_log_lines=$n"
+else
+    tern_result xen FAIL "xen_log_lines=$n (no 'Hypervisor detected: Xen PV')"
+fi
