@@ -2,10 +2,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "store_internal.h"
@@ -43,6 +45,51 @@ int fs_pread_all(int fd, void *buf, size_t len, uint64_t off)
         p += n;
         len -= (size_t)n;
         off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Skips done bytes of an iovec array after a short transfer. */
+static void iov_advance(struct iovec **iov, int *n, size_t done)
+{
+    while (*n && done >= (*iov)->iov_len) {
+        done -= (*iov)->iov_len;
+        (*iov)++;
+        (*n)--;
+    }
+    if (*n) {
+        (*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
+        (*iov)->iov_len -= done;
+    }
+}
+
+int fs_writev_all(int fd, struct iovec *iov, int n)
+{
+    while (n) {
+        ssize_t k = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        iov_advance(&iov, &n, (size_t)k);
+    }
+    return 0;
+}
+
+int fs_preadv_all(int fd, struct iovec *iov, int n, uint64_t off)
+{
+    while (n) {
+        ssize_t k = preadv(fd, iov, n > IOV_MAX ? IOV_MAX : n, (off_t)off);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (k == 0)
+            return -ENODATA;
+        iov_advance(&iov, &n, (size_t)k);
+        off += (uint64_t)k;
     }
     return 0;
 }

@@ -86,13 +86,16 @@ int store_put_begin(struct store *s, const struct store_meta *meta,
         return -ENOMEM;
     p->s = s;
     fill_meta(&p->meta, meta);
-    rc = pack_writer_open(s, &p->pw);
+    /* Touched only by compressible pages. */
+    p->zout = malloc((size_t)PUT_BATCH * STORE_PAGE_SIZE);
+    rc = p->zout ? pack_writer_open(s, &p->pw) : -ENOMEM;
     if (!rc) {
         rc = pipe_start(&p->pipe, &p->pw);
         if (rc)
             pack_writer_discard(s, &p->pw);
     }
     if (rc) {
+        free(p->zout);
         free(p);
         return store_err(s, rc, "starting put: %s", strerror(-rc));
     }
@@ -107,50 +110,33 @@ static int put_fail(struct store_put *p, int rc, const char *what)
     return p->failed;
 }
 
-/* Hashes the batch's data pages; all-zero ones are flagged in p->zero
- * instead. An idle worker takes half, a busy one (writing) none. */
-static int hash_batch(struct store_put *p, const uint8_t *kind, const void *const *data,
-                      size_t n)
-{
-    int rc = 0;
-    size_t i, split = pipe_backlog(&p->pipe, &rc) < PUT_BATCH / 4 && n >= 8 ? n / 2 : n;
-
-    if (rc)
-        return rc; /* the worker failed writing earlier pages */
-    for (i = split; i < n && !rc; i++)
-        if (kind[i] == 0)
-            rc = pipe_push_hash(&p->pipe, data[i], p->hashes[i], &p->zero[i]);
-    for (i = 0; i < split && !rc; i++) {
-        if (kind[i] != 0)
-            continue;
-        p->zero[i] = (uint8_t)page_is_zero(data[i]);
-        if (!p->zero[i])
-            rc = codec_hash(&p->s->codec, data[i], p->hashes[i]);
-    }
-    if (split < n && pipe_drain(&p->pipe) && !rc)
-        rc = pipe_drain(&p->pipe);
-    return rc;
-}
-
 /* Records one page whose hash is known; new data goes to the worker. */
-static int put_one(struct store_put *p, struct snap_page *pg, const void *data)
+static int put_one(struct store_put *p, struct snap_page *pg, const void *data,
+                   size_t i)
 {
-    struct store *s = p->s;
+    const uint8_t *zdata = p->zout + i * STORE_PAGE_SIZE;
+    uint32_t zlen = p->zlen[i];
+    uint8_t what = p->what[i];
     int rc;
 
-    if (!(pg->flags & (SNAP_PAGE_ZERO | SNAP_PAGE_NODATA))) {
-        if (table_find(&s->table, pg->hash) || table_find(&p->mine, pg->hash)) {
-            p->stats.dup_pages++;
-        } else {
-            /* mine is a set: the pack writer knows where the page lands. */
-            rc = table_insert(&p->mine, pg->hash, 0, 0, 0, 0);
-            if (!rc)
-                rc = pipe_push(&p->pipe, data, pg->hash);
-            if (rc)
-                return rc;
-        }
-    } else if (pg->flags & SNAP_PAGE_ZERO) {
+    if (pg->flags & SNAP_PAGE_ZERO) {
         p->stats.zero_pages++;
+    } else if (pg->flags & SNAP_PAGE_NODATA) {
+        /* nothing to store */
+    } else if (what & PAGE_SEEN_KNOWN) {
+        p->stats.dup_pages++;
+    } else {
+        /* mine is a set: the pack writer knows where the page lands. It
+         * holds the page already when a copy came earlier in the batch. */
+        rc = table_add_new(&p->mine, pg->hash);
+        if (rc == 1 && (what & PAGE_SEEN_DEFLATED))
+            rc = pipe_push(&p->pipe, zdata, pg->hash, zlen, CHUNK_DEFLATE);
+        else if (rc == 1)
+            rc = pipe_push(&p->pipe, data, pg->hash, STORE_PAGE_SIZE, CHUNK_RAW);
+        else if (rc == 0)
+            p->stats.dup_pages++;
+        if (rc)
+            return rc;
     }
     rc = state_add_page(&p->st, pg);
     if (!rc)
@@ -162,6 +148,7 @@ int put_batch(struct store_put *p, const uint64_t *pfns, const uint8_t *types,
               const void *const *data, size_t n)
 {
     uint8_t kind[PUT_BATCH]; /* 0: data to hash, 1: zero, 2: no data */
+    struct put_hash_work hw;
     struct snap_page pg;
     size_t i;
     int rc;
@@ -175,25 +162,47 @@ int put_batch(struct store_put *p, const uint64_t *pfns, const uint8_t *types,
             return store_err(p->s, -EINVAL, "page pfn 0x%llx type %u invalid",
                              (unsigned long long)pfns[i], types[i]);
         kind[i] = !tern_page_type_has_data(types[i]) ? 2 : !data[i] ? 1 : 0;
+        p->what[i] = 0;
     }
-    rc = hash_batch(p, kind, data, n);
+    memset(&hw, 0, sizeof(hw));
+    hw.data = data;
+    hw.kind = kind;
+    hw.out = p->hashes;
+    hw.what = p->what;
+    hw.zout = p->zout;
+    hw.zlen = p->zlen;
+    hw.known[0] = &p->s->table;
+    hw.known[1] = &p->mine;
+    hw.n = n;
+    rc = pipe_hash(&p->pipe, &p->s->codec, &hw);
     if (rc)
         return put_fail(p, rc, "hashing pages");
     for (i = 0; i < n && !rc; i++) {
+        if (i + 8 < n && !(p->what[i + 8] & (PAGE_SEEN_ZERO | PAGE_SEEN_KNOWN)))
+            table_prefetch(&p->mine, p->hashes[i + 8]);
         memset(&pg, 0, sizeof(pg));
         pg.pfn = pfns[i];
         pg.type = types[i];
         if (kind[i] == 2) {
             pg.flags = SNAP_PAGE_NODATA;
-        } else if (kind[i] == 1 || p->zero[i]) {
+        } else if (kind[i] == 1 || (p->what[i] & PAGE_SEEN_ZERO)) {
             pg.flags = SNAP_PAGE_ZERO;
             memcpy(pg.hash, store_zero_hash, 32);
         } else {
             memcpy(pg.hash, p->hashes[i], 32);
         }
-        rc = put_one(p, &pg, data[i]);
+        rc = put_one(p, &pg, data[i], i);
     }
     return rc ? put_fail(p, rc, "storing pages") : 0;
+}
+
+int put_release(struct store_put *p, int rc)
+{
+    int err = pipe_release(&p->pipe);
+
+    if (err && !rc)
+        rc = put_fail(p, err, "storing pages");
+    return rc;
 }
 
 int store_put_page(struct store_put *p, uint64_t pfn, uint32_t type,
@@ -203,7 +212,7 @@ int store_put_page(struct store_put *p, uint64_t pfn, uint32_t type,
 
     if (type > 0xF)
         return store_err(p->s, -EINVAL, "page type %u invalid", type);
-    return put_batch(p, &pfn, &t, &data, 1);
+    return put_release(p, put_batch(p, &pfn, &t, &data, 1));
 }
 
 int store_put_pages(struct store_put *p, uint64_t pfn_first, uint64_t count,
@@ -225,7 +234,7 @@ int store_put_pages(struct store_put *p, uint64_t pfn_first, uint64_t count,
         }
         rc = put_batch(p, pfns, types, data, n);
     }
-    return rc;
+    return put_release(p, rc);
 }
 
 int store_put_stream_record(struct store_put *p, const struct tern_record *rec)
@@ -264,6 +273,7 @@ void store_put_abort(struct store_put *p)
     pack_writer_discard(p->s, &p->pw);
     table_free(&p->mine);
     state_free(&p->st);
+    free(p->zout);
     free(p);
 }
 

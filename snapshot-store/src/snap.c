@@ -165,6 +165,7 @@ void store_snap_close(struct store_snap *snap)
 {
     if (!snap)
         return;
+    snap_reader_free(snap);
     state_free(&snap->st);
     free(snap);
 }
@@ -210,30 +211,6 @@ int snap_read_one(struct store_snap *snap, const struct snap_page *pg, uint8_t *
         memcpy(inner, s->err, sizeof(inner));
         return store_err(s, rc, "snapshot '%s' pfn 0x%llx: %s", snap->meta.info.name,
                          (unsigned long long)pg->pfn, inner);
-    }
-    return 0;
-}
-
-int store_read_pages(struct store_snap *snap, uint64_t pfn_first, uint64_t count,
-                     void *buf)
-{
-    const struct snap_state *st = &snap->st;
-    uint8_t *dst = buf;
-    size_t i;
-    uint64_t k;
-    int rc;
-
-    if (pfn_first + count < pfn_first || count > SIZE_MAX / STORE_PAGE_SIZE)
-        return store_err(snap->s, -EINVAL, "page range overflows");
-    i = state_find_page(st, pfn_first);
-    for (k = 0; k < count; k++, dst += STORE_PAGE_SIZE) {
-        if (i >= st->npages || st->pages[i].pfn != pfn_first + k) {
-            memset(dst, 0, STORE_PAGE_SIZE);
-            continue;
-        }
-        rc = snap_read_one(snap, &st->pages[i++], dst);
-        if (rc)
-            return rc;
     }
     return 0;
 }

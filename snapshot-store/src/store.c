@@ -257,6 +257,12 @@ int store_add_pack(struct store *s, const char *id, const struct idx_file *f)
         s->packs = p;
         s->cap_packs = ncap;
     }
+    /* With room made first, no insert below can fail half way. */
+    if (f->hdr.count > SIZE_MAX - s->table.count)
+        return -ENOMEM;
+    rc = table_reserve(&s->table, s->table.count + (size_t)f->hdr.count);
+    if (rc)
+        return rc;
     p = &s->packs[s->npacks];
     snprintf(p->name, sizeof(p->name), "%s", id);
     p->fd = -1;

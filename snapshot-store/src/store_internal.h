@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,7 +87,10 @@ struct store_codec {
 int codec_init(struct store_codec *c);
 void codec_fini(struct store_codec *c);
 int codec_hash(struct store_codec *c, const void *page, uint8_t out[32]);
-/* Encodes a page into out (>= 4096 bytes): deflate when it pays. */
+/* 1 unless a sample of the page looks random (then deflate would not pay). */
+int codec_worth_deflating(const void *page);
+/* Deflates a page into out (>= 4096 bytes) when that saves enough (*enc
+ * CHUNK_DEFLATE); else *enc is CHUNK_RAW and the chunk is the page itself. */
 int codec_encode(struct store_codec *c, const void *page, uint8_t *out,
                  uint32_t *len, uint16_t *enc);
 int codec_decode(struct store_codec *c, uint16_t enc, const uint8_t *in,
@@ -114,6 +118,12 @@ int table_insert(struct store_table *t, const uint8_t hash[32], uint32_t pack,
                  uint64_t off, uint32_t len, uint16_t enc);
 const struct store_loc *table_find(const struct store_table *t,
                                    const uint8_t hash[32]);
+/* Adds a hash to a table used as a set: 1 if new, 0 if present, or -ENOMEM. */
+int table_add_new(struct store_table *t, const uint8_t hash[32]);
+/* Starts loading the slot of hash, for a lookup a little later. */
+void table_prefetch(const struct store_table *t, const uint8_t hash[32]);
+/* Makes room for count entries, so that inserting them cannot fail. */
+int table_reserve(struct store_table *t, size_t count);
 void table_free(struct store_table *t);
 
 /* ---- the store handle (store.c) ---- */
@@ -160,29 +170,49 @@ struct idx_file {
 /* Reads and checks an idx file (magic, checksum, order); fills msg on error. */
 int idx_load(int dirfd, const char *name, struct idx_file *out, char *msg,
              size_t msglen);
-/* Writes a sorted idx for entries into dirfd/name and fsyncs it. */
+/* Writes a sorted idx for entries into dirfd/name and fsyncs it; with fdp,
+ * leaves it open and unsynced in *fdp for the caller to fsync. */
 int idx_write(int dirfd, const char *name, const uint8_t pack_id[8],
-              uint64_t pack_size, struct idx_entry *e, uint64_t n);
+              uint64_t pack_size, struct idx_entry *e, uint64_t n, int *fdp);
 void store_random_id(uint8_t id[8], char hex[17]);
 
-/* A pack being written in tmp/ (put and gc). */
+/* A pack being written in tmp/ (put and gc). Chunks are queued as
+ * pieces of a gathered write (pack_write.c). */
+#define PACK_IOV_MAX 1024
+struct iovec;
 struct pack_writer {
     int fd;
     char id[17];
     uint8_t raw_id[8];
-    uint64_t size;           /* bytes written, including buffered */
+    uint64_t size;           /* bytes of the pack, queued ones included */
     uint64_t synced;         /* writeback started up to here */
-    uint8_t *buf;
+    uint8_t *buf;            /* chunk headers and copied chunks */
     size_t buf_used;
+    struct iovec *iov;       /* pieces queued for the next flush */
+    int niov;
     struct idx_entry *e;
     uint64_t n, cap;
 };
 int pack_writer_open(struct store *s, struct pack_writer *w);
+/* Adds a chunk, copying data. */
 int pack_writer_add(struct pack_writer *w, const uint8_t hash[32],
                     const uint8_t *data, uint32_t len, uint16_t enc,
                     uint64_t *off);
-/* Flushes, fsyncs, writes the idx, renames both into packs/ (pack first). */
+/* Adds a chunk whose data is written from where it is: data must stay
+ * valid and unchanged until the next pack_writer_flush. */
+int pack_writer_add_ref(struct pack_writer *w, const uint8_t hash[32],
+                        const uint8_t *data, uint32_t len, uint16_t enc);
+/* Writes every queued chunk; starts writeback now and then. */
+int pack_writer_flush(struct pack_writer *w);
+/* Flushes, fsyncs, writes the idx, renames both into packs/ (pack first),
+ * then adds the chunks to the store's table. */
 int pack_writer_commit(struct store *s, struct pack_writer *w);
+/* The file part of a commit, which touches nothing but w and the two
+ * directories, so it may run on another thread; msg says what failed. */
+int pack_writer_finish(struct pack_writer *w, int tmpfd, int packsfd, char *msg,
+                       size_t msglen);
+/* The rest: adds the committed pack's chunks to the table, frees w. */
+int pack_writer_publish(struct store *s, struct pack_writer *w);
 void pack_writer_discard(struct store *s, struct pack_writer *w);
 /* Checks a chunk record (header + data) against hash; why says what failed. */
 int pack_check_chunk(struct store_codec *c, const uint8_t *rec,
@@ -292,47 +322,96 @@ int meta_read(int dirfd, const char *name, struct snap_meta *m, char *msg,
 
 /* ---- the put pipeline (put_pipe.c) ---- */
 
-#define PUT_BATCH 256u
+#define PUT_BATCH 1024u  /* pages hashed, then deduplicated, at a time */
+#define PIPE_RING 4096u  /* new pages queued for the pack at most */
+#define PIPE_UNIT 128u   /* pages the worker writes with one writev */
 
-#define PIPE_RING 1024u
-
-/* A job: store a new page (out NULL), or hash one into out (zero pages
- * get *zero = 1 and no hash). */
+/* A new chunk for the pack. A raw one is the caller's page until the
+ * call that queued it returns, then a copy in the staging area; a
+ * deflated one is copied there at once. */
 struct put_job {
-    const void *data;
+    const uint8_t *data;
     uint8_t hash[32];
-    uint8_t *out;
-    uint8_t *zero;
+    uint32_t len;
+    uint16_t enc;
+};
+
+/* What hashing learns about a page (put_hash_work.what). */
+#define PAGE_SEEN_ZERO 0x1u    /* all zero: no hash, no chunk */
+#define PAGE_SEEN_KNOWN 0x2u   /* in the store or this put already */
+#define PAGE_SEEN_DEFLATED 0x4u /* new, and deflated into zout */
+
+/* One batch hashed by the caller and the worker together: each page of
+ * kind 0 gets its hash in out and its findings in what; a new page that
+ * deflates well gets its chunk in zout (4 KiB per page) and zlen. The
+ * lookups only read known[]: nothing changes them while a batch is
+ * hashed. */
+struct put_hash_work {
+    const void *const *data;
+    const uint8_t *kind;
+    uint8_t (*out)[32];
+    uint8_t *what;
+    uint8_t *zout;
+    uint16_t *zlen;
+    const struct store_table *known[2];
+    size_t n;
+    _Atomic size_t next;     /* next page to claim */
+    size_t done;             /* pages finished (under mu) */
+    int active;              /* a batch is posted (under mu) */
+    int worker_in;           /* the worker is hashing it (under mu) */
+    int err;
 };
 
 struct put_pipe {
     pthread_t thr;
     pthread_mutex_t mu;
-    pthread_cond_t cv_more, cv_room;
+    pthread_cond_t cv_work, cv_done;
     struct put_job ring[PIPE_RING];
-    uint8_t *pages;          /* PIPE_RING pages: copies of queued new pages */
-    size_t head;             /* filled by the caller */
-    size_t pub;              /* handed to the worker (under mu) */
-    size_t tail;             /* done by the worker (under mu) */
-    size_t tail_seen;        /* caller's last look at tail */
+    uint8_t *staging;        /* PIPE_RING pages, slot = job index mod ring */
+    size_t head;             /* jobs queued by the caller */
+    size_t pub;              /* jobs handed to the worker (under mu) */
+    size_t claimed;          /* jobs the worker has taken (under mu) */
+    size_t tail;             /* jobs written (under mu) */
+    size_t tail_seen;        /* the caller's last look at tail */
+    struct put_hash_work hw;
     int stop, err, running;
     struct store_codec codec;
     struct pack_writer *pw;
     struct store_put_stats st; /* new_chunks, stored_bytes, raw/zlib counts */
-    uint8_t enc[STORE_PAGE_SIZE];
 };
 
 int pipe_start(struct put_pipe *pp, struct pack_writer *pw);
-/* Queues a copy of a new page for the pack. */
-int pipe_push(struct put_pipe *pp, const void *data, const uint8_t hash[32]);
-/* Pages queued and not yet stored; *err gets the worker's sticky error. */
-size_t pipe_backlog(struct put_pipe *pp, int *err);
-/* Queues hashing of a page into out, or *zero = 1 when it is all zero;
- * data must stay valid until pipe_drain returns. */
-int pipe_push_hash(struct put_pipe *pp, const void *data, uint8_t out[32], uint8_t *zero);
+/* Hashes a batch on both threads: hw's data, kind, out, what, known
+ * and n are set by the caller; c is the caller's codec. */
+int pipe_hash(struct put_pipe *pp, struct store_codec *c, struct put_hash_work *hw);
+/* Queues a new chunk for the pack. Raw chunks are written from data
+ * itself, which must stay valid until pipe_release. */
+int pipe_push(struct put_pipe *pp, const void *data, const uint8_t hash[32],
+              uint32_t len, uint16_t enc);
+/* Makes the caller's memory free again: pages not yet written are copied
+ * to the staging area. Returns the worker's sticky error. */
+int pipe_release(struct put_pipe *pp);
 /* Waits until every queued page is in the pack; returns a sticky error. */
 int pipe_drain(struct put_pipe *pp);
 void pipe_stop(struct put_pipe *pp);
+
+/* ---- a helper thread for work split in two (par.c) ---- */
+
+struct store_par {
+    pthread_t thr;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_go, cv_done;
+    void (*fn)(void *arg, int tid);
+    void *arg;
+    unsigned gen, taken, cancel, done; /* rounds posted, started, skipped, ended */
+    int stop, running;
+};
+int par_start(struct store_par *p);
+/* Runs fn(arg, 0) here and fn(arg, 1) on the helper (unless the caller
+ * finishes before the helper wakes), and returns when both are done. fn
+ * must share out its work dynamically: either call may do all of it. */
+void par_run(struct store_par *p, void (*fn)(void *arg, int tid), void *arg);
+void par_stop(struct store_par *p);
 
 /* ---- a snapshot being written (put.c, put_commit.c) ---- */
 
@@ -346,22 +425,29 @@ struct store_put {
     struct put_pipe pipe;
     int failed;
     uint8_t hashes[PUT_BATCH][32];
-    uint8_t zero[PUT_BATCH];
+    uint8_t what[PUT_BATCH];
+    uint16_t zlen[PUT_BATCH];
+    uint8_t *zout;               /* PUT_BATCH pages: deflated chunks */
 };
-/* Stores up to PUT_BATCH pages; data[i] NULL is a zero page. On return the
- * caller's buffers are free again; new pages may still be on their way to
- * the pack (errors then show on a later call or at commit). */
+/* Stores up to PUT_BATCH pages; data[i] NULL is a zero page. The pages
+ * may be read until put_release. */
 int put_batch(struct store_put *p, const uint64_t *pfns, const uint8_t *types,
               const void *const *data, size_t n);
+/* Ends a call: the caller's buffers are free again; new pages may still be
+ * on their way to the pack (errors then show on a later call or at
+ * commit). Returns rc, or the pipeline's error when rc is 0. */
+int put_release(struct store_put *p, int rc);
 /* Writes pack, manifest and metadata and makes the snapshot visible. */
 int put_commit_snapshot(struct store_put *p);
 
 /* ---- an open snapshot (snap.c) ---- */
 
+struct snap_reader;
 struct store_snap {
     struct store *s;
     struct snap_meta meta;
     struct snap_state st;
+    struct snap_reader *rd;      /* made on the first read (snap_read.c) */
 };
 /* Reads dirfd/manifest into st, checking it against the metadata. */
 int manifest_load(int dirfd, const struct meta_hdr *h, struct snap_state *st,
@@ -370,12 +456,21 @@ int manifest_load(int dirfd, const struct meta_hdr *h, struct snap_state *st,
 int snap_load(struct store *s, const char *name, struct snap_meta *m,
               struct snap_state *st);
 int snap_read_one(struct store_snap *snap, const struct snap_page *pg, uint8_t *dst);
+/* Reads pgs[i] (NULL reads as zeros) into dst + i * 4096 on both cores,
+ * each page checked; fails like snap_read_one for the first bad page. */
+int snap_read_list(struct store_snap *snap, const struct snap_page *const *pgs,
+                   size_t n, uint8_t *dst);
+void snap_reader_free(struct store_snap *snap);
 
 /* ---- small file helpers (fsutil.c) ---- */
 
 int fs_write_all(int fd, const void *buf, size_t len);
 int fs_pread_all(int fd, void *buf, size_t len, uint64_t off);
 int fs_read_full(int fd, void *buf, size_t len, size_t *got);
+/* Vectored forms; the iovec arrays are consumed (changed) on the way. */
+struct iovec;
+int fs_writev_all(int fd, struct iovec *iov, int n);
+int fs_preadv_all(int fd, struct iovec *iov, int n, uint64_t off);
 int fs_fsync_dir(int dirfd);
 /* Reads a whole small file (limit bytes at most) into a malloc'd buffer. */
 int fs_slurp(int dirfd, const char *name, size_t limit, uint8_t **buf,

@@ -8,7 +8,7 @@
 #include "tern/transport.h"
 #include "store_internal.h"
 
-#define EXPORT_BATCH 256u
+#define EXPORT_BATCH 1024u
 
 /* A PAGE_REFS record can be imported when the store holds every page. */
 static int import_refs(struct store_put *p, const struct tern_record *rec)
@@ -58,7 +58,7 @@ static int import_record(struct store_put *p, const struct tern_record *rec)
             rc = put_batch(p, rec->u.pages.pfns + i, rec->u.pages.types + i,
                            (const void *const *)rec->u.pages.data + i, n);
         }
-        return rc;
+        return put_release(p, rc);
     case TERN_REC_PAGE_REFS:
         return import_refs(p, rec);
     default:
@@ -147,22 +147,22 @@ static int export_pages(void *varg, struct tern_writer *w)
     uint64_t pfns[EXPORT_BATCH];
     uint8_t types[EXPORT_BATCH];
     const void *data[EXPORT_BATCH];
+    const struct snap_page *pgs[EXPORT_BATCH];
     size_t i = 0, n;
     int rc;
 
     while (i < st->npages) {
         for (n = 0; n < EXPORT_BATCH && i < st->npages; n++, i++) {
             const struct snap_page *pg = &st->pages[i];
+            int none = !!(pg->flags & (SNAP_PAGE_ZERO | SNAP_PAGE_NODATA));
             pfns[n] = pg->pfn;
             types[n] = pg->type;
-            data[n] = NULL;
-            if (pg->flags & (SNAP_PAGE_ZERO | SNAP_PAGE_NODATA))
-                continue;
-            rc = snap_read_one(x->snap, pg, x->buf + n * STORE_PAGE_SIZE);
-            if (rc)
-                return rc;
-            data[n] = x->buf + n * STORE_PAGE_SIZE;
+            pgs[n] = none ? NULL : pg;
+            data[n] = none ? NULL : x->buf + n * STORE_PAGE_SIZE;
         }
+        rc = snap_read_list(x->snap, pgs, n, x->buf);
+        if (rc)
+            return rc;
         rc = tern_writer_pages(w, pfns, types, data, n);
         if (rc)
             return rc;

@@ -5,19 +5,22 @@
 
 #include "store_internal.h"
 
-/* SHA-256 output is uniform, so its first word is a good slot hash. */
+/* SHA-256 output is uniform, so its leading bits make a good slot. They
+ * are the bits idx files are sorted by: loading a sorted index (or
+ * growing the table) then fills slots in order, not at random. */
 static size_t slot_of(const uint8_t hash[32], size_t cap)
 {
     uint64_t h;
 
     memcpy(&h, hash, sizeof(h));
-    return (size_t)h & (cap - 1);
+    h = __builtin_bswap64(h); /* big-endian: the first byte leads */
+    return (size_t)(h >> (64 - __builtin_ctzll((unsigned long long)cap)));
 }
 
-static int table_grow(struct store_table *t)
+static int table_resize(struct store_table *t, size_t ncap)
 {
-    size_t ncap = t->cap ? t->cap * 2 : 4096, i;
     struct store_loc *ns;
+    size_t i;
 
     if (ncap > SIZE_MAX / sizeof(*ns))
         return -ENOMEM;
@@ -39,18 +42,27 @@ static int table_grow(struct store_table *t)
     return 0;
 }
 
-/* Keeps the first location seen for a hash; later copies are duplicates. */
-int table_insert(struct store_table *t, const uint8_t hash[32], uint32_t pack,
-                 uint64_t off, uint32_t len, uint16_t enc)
+/* The table stays at most 70 % full. */
+int table_reserve(struct store_table *t, size_t count)
+{
+    size_t ncap = t->cap ? t->cap : 4096;
+
+    if (count > SIZE_MAX / 10)
+        return -ENOMEM;
+    while (count * 10 > ncap * 7)
+        ncap *= 2;
+    return ncap == t->cap ? 0 : table_resize(t, ncap);
+}
+
+/* Adds hash unless present: 1 added, 0 present, or -ENOMEM. */
+static int table_put(struct store_table *t, const uint8_t hash[32], uint32_t pack,
+                     uint64_t off, uint32_t len, uint16_t enc)
 {
     size_t j;
-    int rc;
+    int rc = table_reserve(t, t->count + 1);
 
-    if ((t->count + 1) * 10 > t->cap * 7) {
-        rc = table_grow(t);
-        if (rc)
-            return rc;
-    }
+    if (rc)
+        return rc;
     j = slot_of(hash, t->cap);
     while (t->slots[j].used) {
         if (!memcmp(t->slots[j].hash, hash, 32))
@@ -64,7 +76,21 @@ int table_insert(struct store_table *t, const uint8_t hash[32], uint32_t pack,
     t->slots[j].enc = (uint8_t)enc;
     t->slots[j].used = 1;
     t->count++;
-    return 0;
+    return 1;
+}
+
+int table_add_new(struct store_table *t, const uint8_t hash[32])
+{
+    return table_put(t, hash, 0, 0, 0, 0);
+}
+
+/* Keeps the first location seen for a hash; later copies are duplicates. */
+int table_insert(struct store_table *t, const uint8_t hash[32], uint32_t pack,
+                 uint64_t off, uint32_t len, uint16_t enc)
+{
+    int rc = table_put(t, hash, pack, off, len, enc);
+
+    return rc < 0 ? rc : 0;
 }
 
 const struct store_loc *table_find(const struct store_table *t,
@@ -81,6 +107,12 @@ const struct store_loc *table_find(const struct store_table *t,
         j = (j + 1) & (t->cap - 1);
     }
     return NULL;
+}
+
+void table_prefetch(const struct store_table *t, const uint8_t hash[32])
+{
+    if (t->cap)
+        __builtin_prefetch(&t->slots[slot_of(hash, t->cap)]);
 }
 
 void table_free(struct store_table *t)

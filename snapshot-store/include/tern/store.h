@@ -15,7 +15,10 @@
  * library never prints and never exits.
  *
  * Threads: one handle, and the snapshots and writers made from it, belong to
- * one thread at a time. Several processes may use one store at once.
+ * one thread at a time. Several processes may use one store at once. A
+ * writer and a snapshot being read each run one helper thread of their own
+ * (hashing and writing, or checking pages); it touches the caller's buffers
+ * only while a call is in progress.
  */
 
 #define STORE_PAGE_SIZE 4096u
