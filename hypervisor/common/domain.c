@@ -17,6 +17,7 @@
 #include <tern/time.h>
 #include <asm/page.h>
 #include <asm/pv.h>
+#include <asm/processor.h>
 #include <asm/pv_mm.h>
 #include <public/sched.h>
 
@@ -71,6 +72,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->processor = -1;
     v->kernel_mode = true;
     v->guest_table = v->guest_table_user = PV_MFN_NONE;
+    v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
     list_init(&v->runq);
     sched_init_vcpu(v);
     if (pv_fpu_vcpu_init(v)) {
@@ -187,6 +189,33 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     domain_shutdown(d, SHUTDOWN_crash);
 }
 
+/* Set while the boot modules are still being built: no domains yet is not the end. */
+static bool domains_booting;
+
+static void domain_exit_if_done(void)
+{
+    static bool exiting;
+
+    if (!opt_exit_when_done || domain_count() || __atomic_load_n(&domains_booting, __ATOMIC_SEQ_CST))
+        return;
+    if (__atomic_exchange_n(&exiting, true, __ATOMIC_SEQ_CST))
+        return; /* the boot CPU and a reaper may both see the end */
+    printk(KERN_ALWAYS "all domains have ended; %lu pages free\n", (unsigned long)frames_free_pages());
+    machine_exit(EXIT_SUCCESS_STATUS);
+}
+
+void domain_boot_begin(void)
+{
+    __atomic_store_n(&domains_booting, true, __ATOMIC_SEQ_CST);
+}
+
+void domain_boot_end(bool started_any)
+{
+    __atomic_store_n(&domains_booting, false, __ATOMIC_SEQ_CST);
+    if (started_any)
+        domain_exit_if_done(); /* they may all have ended while later ones were built */
+}
+
 /* Runs once no vCPU of d is on a CPU (the scheduler calls it then). */
 static void domain_destroy(struct domain *d)
 {
@@ -220,11 +249,7 @@ static void domain_destroy(struct domain *d)
         xfree(v);
     xfree(d->p2m);
     xfree(d);
-    if (opt_exit_when_done && !domain_count()) {
-        printk(KERN_ALWAYS "all domains have ended; %lu pages free\n",
-               (unsigned long)frames_free_pages());
-        machine_exit(EXIT_SUCCESS_STATUS);
-    }
+    domain_exit_if_done();
 }
 
 void domain_kill(struct domain *d)

@@ -105,15 +105,17 @@ static int note_number(const uint8_t *desc, uint32_t descsz, uint64_t *out,
     return note_fail(why, -EINVAL, "Xen numeric note is not 4 or 8 bytes");
 }
 
-/* String notes end with a NUL inside the descriptor; returns the length. */
+/*
+ * String notes end at a NUL inside the descriptor, or at its end: Linux's FEATURES note
+ * is emitted with .ascii and has no terminator. Returns the length.
+ */
 static int note_string(const uint8_t *desc, uint32_t descsz, size_t *len,
                        const char **why)
 {
     const uint8_t *nul = descsz ? memchr(desc, '\0', descsz) : NULL;
 
-    if (!nul)
-        return note_fail(why, -EINVAL, "Xen string note is not NUL-terminated");
-    *len = (size_t)(nul - desc);
+    (void)why;
+    *len = nul ? (size_t)(nul - desc) : descsz;
     return 0;
 }
 

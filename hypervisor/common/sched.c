@@ -238,11 +238,15 @@ static void schedule(void)
 
     /* Save prev before anyone else may pick it, then let it be picked. */
     pv_context_save(prev);
-    bool requeued = false;
+    bool requeued = false, prev_dying = false;
     spin_lock_irqsave(&sched_lock, flags);
     if (!is_idle_vcpu(prev)) {
+        /* read now: once processor is -1 another CPU may reap prev's domain and free it */
+        prev_dying = prev->domain->is_dying;
         prev->processor = -1;
-        if (prev->state == VCPU_RUNNING) {
+        /* RUNNABLE here: woken after it blocked but before it left this CPU, when
+         * the waker could not queue it (processor was still set); queue it now */
+        if (prev->state == VCPU_RUNNING || prev->state == VCPU_RUNNABLE) {
             prev->state = VCPU_RUNNABLE;
             enqueue(prev);
             requeued = true;
@@ -251,7 +255,7 @@ static void schedule(void)
     spin_unlock_irqrestore(&sched_lock, flags);
     if (requeued)
         kick_idle_cpu(); /* another CPU may have time for it */
-    if (!is_idle_vcpu(prev) && prev->domain->is_dying)
+    if (prev_dying)
         raise_softirq(SCHEDULE_SOFTIRQ); /* its domain may now be reaped */
     get_cpu_info()->curr_vcpu = next;
     cpu_curr[cpu] = next;

@@ -277,6 +277,25 @@ static void foreign_and_unknown_notes(void)
     check_default_info(&in);
 }
 
+/* String notes may end at the descriptor's end: Linux's FEATURES note has no NUL. */
+static void unterminated_strings(void)
+{
+    struct img_spec s;
+    struct elf_image_info in;
+    static const char feat[] = "!writable_page_tables|pae_pgdir_above_4gb";
+
+    img_spec_default(&s);
+    img_add_note(&s, "Xen", N_GUEST_OS, "linux", 5);
+    img_add_note(&s, "Xen", N_LOADER, "", 0);
+    img_add_note(&s, "Xen", N_PAE_MODE, "yes", 3);
+    img_add_note(&s, "Xen", N_FEATURES, feat, sizeof(feat) - 1);
+    parse_ok(&s, &in);
+    CHECK_STR(in.guest_os, "linux");
+    CHECK_STR(in.loader, "");
+    CHECK(in.pae_ok);
+    CHECK_EQ(in.features_required[0], 0x1); /* writable_page_tables */
+}
+
 static void note_values(void)
 {
     struct img_spec s;
@@ -485,6 +504,7 @@ static const struct test_case cases[] = {
     TEST(sections_ignored_when_pt_note),
     TEST(no_xen_notes),
     TEST(foreign_and_unknown_notes),
+    TEST(unterminated_strings),
     TEST(note_values),
     TEST(features_table),
     TEST(note_budget),

@@ -47,6 +47,7 @@ struct vcpu {
     struct page_info *vcpu_info_page; /* VCPUOP_register_vcpu_info: held while registered */
     uint64_t debugreg[8];
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */
+    uint64_t guest_cr4;             /* what the guest reads back from CR4 */
     void *fpu_area;                 /* FXSAVE/XSAVE image, 64-byte aligned */
     /* descriptor tables (arch/x86/pv/descriptor.c); frames hold a seg_desc type ref */
     mfn_t gdt_frames[14];
@@ -106,6 +107,9 @@ void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(
 void domain_kill(struct domain *d);
 struct domain *domain_by_id(uint16_t domid);
 unsigned int domain_count(void);
+/* Around building the boot modules' domains, so exit_when_done waits for all of them. */
+void domain_boot_begin(void);
+void domain_boot_end(bool started_any);
 uint16_t domain_next_free_id(void);
 
 /* Guest console output, one prefixed line at a time. */

@@ -68,7 +68,6 @@ void test_main(void)
 
     marker_alias = LOW_ALIAS(&marker);
     traps_install();
-    ASSERT_RC(hypercall2(__HYPERVISOR_stack_switch, 0, kernel_stack + sizeof(kernel_stack)), -XEN_EPERM);
     ASSERT_RC(hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
                          kernel_stack + sizeof(kernel_stack)), 0);
     build_user_l4();

@@ -112,6 +112,9 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
 
 void pv_boot_domains(void)
 {
+    bool started = false;
+
+    domain_boot_begin();
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const struct boot_module *m = &boot_info.modules[i];
         const struct boot_module *rd = NULL;
@@ -148,6 +151,8 @@ void pv_boot_domains(void)
                 break;
             }
             pv_start_domain(d);
+            started = true;
         }
     }
+    domain_boot_end(started);
 }

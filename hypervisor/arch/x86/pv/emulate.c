@@ -10,6 +10,8 @@
 #include <asm/pv.h>
 #include <asm/pv_emul.h>
 #include <asm/uaccess.h>
+#include <asm/pv_hypercall.h>
+#include <asm/page.h>
 
 #define XEN_CPUID_BASE 0x40000000
 
@@ -92,9 +94,11 @@ static bool emulate_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = rdmsr(MSR_EFER) & (EFER_SCE | EFER_LME | EFER_NXE | (1u << 10));
         return true;
     case MSR_PAT:
-        *val = rdmsr(MSR_PAT);
+        *val = 0x0000050100070406ull; /* WB WT UC- UC WC WP UC UC: what Xen guests expect */
         return true;
     case 0x1b: /* APIC base: no APIC for PV guests */
+    case 0x8b: /* microcode revision */
+    case 0x1a0: /* MISC_ENABLE */
         *val = 0;
         return true;
     default:
@@ -130,14 +134,121 @@ static bool emulate_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
     }
 }
 
+static uint64_t *gpr(struct cpu_user_regs *r, unsigned int n)
+{
+    uint64_t *map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp, &r->rsi, &r->rdi,
+                          &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15 };
+    return map[n & 15];
+}
+
+#define GUEST_CR0 (X86_CR0_PE | X86_CR0_MP | (1ul << 4) | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | X86_CR0_PG)
+
+/* mov to/from CR0, CR2, CR3, CR4: 0f 20 /r and 0f 22 /r with a register operand. */
+static bool emulate_mov_cr(struct vcpu *v, struct cpu_user_regs *regs, bool to_cr, uint8_t rex,
+                           uint8_t modrm)
+{
+    unsigned int cr = ((modrm >> 3) & 7) | ((rex & 4) << 1), reg = (modrm & 7) | ((rex & 1) << 3);
+    uint64_t *r = gpr(regs, reg);
+
+    if ((modrm >> 6) != 3)
+        return false;
+    if (!to_cr) {
+        switch (cr) {
+        case 0: *r = GUEST_CR0 | (v->fpu_ts ? X86_CR0_TS : 0); return true;
+        case 2: *r = v->vcpu_info->arch.cr2; return true;
+        case 3: *r = (uint64_t)v->guest_table << PAGE_SHIFT; return true;
+        case 4: *r = v->guest_cr4; return true;
+        default: return false;
+        }
+    }
+    switch (cr) {
+    case 0:
+        /* only TS means anything: the rest of CR0 is the hypervisor's */
+        do_fpu_taskswitch(*r & X86_CR0_TS);
+        return true;
+    case 2:
+        v->vcpu_info->arch.cr2 = *r;
+        return true;
+    case 4:
+        /* a shadow: guests read back what they wrote; only the hypervisor sets the real one */
+        v->guest_cr4 = *r;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* in/out for a guest kernel with virtual IOPL >= 1: no hardware is touched (reads all ones). */
+static bool emulate_port_io(struct vcpu *v, struct cpu_user_regs *regs, const uint8_t *b, size_t n)
+{
+    size_t i = 0;
+    unsigned int size = 4;
+    uint8_t op;
+
+    if (!v->kernel_mode || v->iopl < 1)
+        return false;
+    if (i < n && b[i] == 0x66) {
+        size = 2;
+        i++;
+    }
+    if (i >= n)
+        return false;
+    op = b[i++];
+    switch (op) {
+    case 0xe4: case 0xe5: case 0xec: case 0xed: /* in */
+        if (op == 0xe4 || op == 0xec)
+            size = 1;
+        if (size == 4)
+            regs->rax = 0xffffffffu;
+        else
+            regs->rax = (regs->rax & ~((1ul << (size * 8)) - 1)) | ((1ul << (size * 8)) - 1);
+        break;
+    case 0xe6: case 0xe7: case 0xee: case 0xef: /* out: dropped */
+        break;
+    default:
+        return false;
+    }
+    if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7)
+        i++; /* imm8 port */
+    regs->rip += i;
+    return true;
+}
+
 bool pv_emulate_privileged(struct vcpu *v, struct cpu_user_regs *regs)
 {
-    uint8_t insn[2];
+    uint8_t insn[4] = { 0 };
     uint64_t val;
+    uint8_t rex = 0;
+    size_t off = 0;
 
-    if (copy_from_guest(insn, regs->rip, sizeof(insn)) || insn[0] != 0x0f)
+    if (copy_from_guest(insn, regs->rip, 2))
+        return false;
+    copy_from_guest(insn + 2, regs->rip + 2, 2); /* may be past a page end: then zeros */
+    if (emulate_port_io(v, regs, insn, sizeof(insn)))
+        return true;
+    if ((insn[0] == 0xfa || insn[0] == 0xfb) && v->kernel_mode && v->iopl >= 1) {
+        /* cli/sti with virtual IOPL: they mask and unmask event delivery, as on Xen */
+        v->vcpu_info->evtchn_upcall_mask = insn[0] == 0xfa;
+        regs->rip += 1;
+        return true;
+    }
+    if ((insn[0] & 0xf0) == 0x40) {
+        rex = insn[0];
+        off = 1;
+    }
+    if (insn[off] != 0x0f)
+        return false;
+    if (insn[off + 1] == 0x20 || insn[off + 1] == 0x22) {
+        if (!v->kernel_mode || !emulate_mov_cr(v, regs, insn[off + 1] == 0x22, rex, insn[off + 2]))
+            return false;
+        regs->rip += off + 3;
+        return true;
+    }
+    if (off)
         return false;
     switch (insn[1]) {
+    case 0x09: /* wbinvd: nothing a domU may flush */
+        break;
     case 0x32: /* rdmsr */
         if (!emulate_rdmsr(v, (uint32_t)regs->rcx, &val))
             return false;

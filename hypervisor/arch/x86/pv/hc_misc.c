@@ -198,6 +198,32 @@ long do_set_timer_op(uint64_t timeout)
     return 0;
 }
 
+/*
+ * The user %gs selector: loaded between two swapgs so the load lands in the user base,
+ * as a native kernel would do it. A selector the CPU refuses faults here and is fixed up.
+ */
+static long load_user_gs_selector(struct vcpu *v, uint16_t sel)
+{
+    unsigned int ok = 1;
+
+    if (!v->kernel_mode)
+        return -EINVAL;
+    asm volatile("swapgs\n"
+                 "1: mov %k[s], %%gs\n"
+                 "   jmp 3f\n"
+                 "2: xor %k[o], %k[o]\n"
+                 "3: swapgs\n"
+                 ".pushsection .ex_table, \"a\"\n.balign 8\n.quad 1b, 2b\n.popsection"
+                 : [o] "+r"(ok)
+                 : [s] "r"((unsigned int)sel)
+                 : "memory");
+    if (!ok)
+        return -EINVAL;
+    v->gs_base_user = rdmsr(MSR_SHADOW_GS_BASE);
+    v->sel[3] = sel;
+    return 0;
+}
+
 long do_set_segment_base(unsigned long which, uint64_t base)
 {
     struct vcpu *v = current;
@@ -219,16 +245,15 @@ long do_set_segment_base(unsigned long which, uint64_t base)
         wrmsr(MSR_GS_BASE, base);
         return 0;
     case SEGBASE_GS_USER_SEL:
-        return base & 0xffff ? -EINVAL : 0; /* only the null selector until guest GDTs exist */
+        return load_user_gs_selector(v, (uint16_t)base);
     default:
         return -EINVAL;
     }
 }
 
+/* The selector is ignored (64-bit bounces always use FLAT_KERNEL_SS), as on Xen. */
 long do_stack_switch(unsigned long ss, unsigned long sp)
 {
-    if ((ss & 3) != 3)
-        return -EPERM;
     current->kernel_sp = sp;
     return 0;
 }

@@ -217,8 +217,14 @@ long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned lon
             break;
         }
         rc = mmuext_one(v, &op);
-        if (rc)
+        if (rc) {
+            struct page_info *pg = mfn_valid(op.arg1.mfn) ? mfn_to_page(op.arg1.mfn) : NULL;
+            pr_debug("d%u: mmuext_op cmd %u arg %#lx (pfn %#lx, type %#lx count %#lx): %ld\n",
+                     v->domain->domid, op.cmd, (unsigned long)op.arg1.mfn,
+                     (unsigned long)m2p_get(op.arg1.mfn), pg ? (unsigned long)pg->type_info : 0ul,
+                     pg ? (unsigned long)pg->count_info : 0ul, rc);
             break;
+        }
     }
     if (done && copy_to_guest(done, &i, sizeof(i)))
         return -EFAULT;

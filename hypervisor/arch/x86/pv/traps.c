@@ -157,7 +157,9 @@ void do_guest_trap(struct cpu_user_regs *regs)
             if (!softint_permitted(v, error >> 3))
                 break;
             regs->rip += 2; /* int $n: the handler returns after it */
-            pv_inject_trap(v, regs, error >> 3, 0);
+            /* a software interrupt never carries an error code, whatever its vector */
+            bounce(v, regs, v->traps[error >> 3].address, false, 0,
+                   v->traps[error >> 3].flags & TI_MASK_EVENTS, NULL);
             return;
         }
         break;
