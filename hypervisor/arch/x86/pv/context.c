@@ -175,6 +175,30 @@ static void unmap_frame(void *va)
 {
 }
 
+static void flush_local(void *unused)
+{
+    flush_tlb_local();
+}
+
+/*
+ * Before a frame becomes a page table, no CPU may keep a writable translation of it:
+ * flush here, and on every other CPU running a vCPU of the domain.
+ */
+static void flush_guest_tlbs(uint32_t domid)
+{
+    struct domain *d = current->domain;
+    struct vcpu *v;
+    bool others = false;
+
+    flush_tlb_local();
+    if (!d || is_idle_vcpu(current) || d->domid != domid)
+        return;
+    for_each_vcpu(d, v)
+        others |= v != current && __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) >= 0;
+    if (others)
+        smp_call_function(flush_local, NULL);
+}
+
 /* Once at boot: the M2P, page-table validation hooks and the shared L4 slots. */
 int pv_init(void)
 {
@@ -182,6 +206,7 @@ int pv_init(void)
         .map_frame = map_frame,
         .unmap_frame = unmap_frame,
         .free_page = free_domheap_page,
+        .flush_guest_tlbs = flush_guest_tlbs,
         .may_map_foreign = gnttab_may_map_foreign,
         .validate_other = pv_desc_validate_page,
         .invalidate_other = pv_desc_invalidate_page,

@@ -240,6 +240,8 @@ static int pt_validate(struct page_info *pg, uint64_t type)
     if (!level)
         return mm_ops.validate_other ? mm_ops.validate_other(pg, type) : 0;
     domid = __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE);
+    if (mm_ops.flush_guest_tlbs)
+        mm_ops.flush_guest_tlbs(domid);
     t = mm_ops.map_frame(page_to_mfn(pg));
     rc = pt_get_entries(t, level, domid);
     if (!rc && level == 4) {

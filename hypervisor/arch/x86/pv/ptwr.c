@@ -73,7 +73,15 @@ static bool decode(const uint8_t *b, size_t n, struct insn *in)
     else if (mod == 2)
         i += 4;
     in->opsize = in->rex_w ? 8 : 4;
-    if (!in->twobyte && in->op == 0xc7) {
+    if (!in->twobyte && (in->op == 0x80 || in->op == 0x83)) {
+        /* group 1 with an 8-bit immediate: and/or on a byte (0x80) or a word (0x83) */
+        if (i + 1 > n)
+            return false;
+        in->imm = in->op == 0x80 ? b[i] : (int8_t)b[i];
+        if (in->op == 0x80)
+            in->opsize = 1;
+        i += 1;
+    } else if (!in->twobyte && (in->op == 0xc7 || in->op == 0x81)) {
         int32_t imm;
         if (i + 4 > n)
             return false;
@@ -150,6 +158,12 @@ bool pv_ptwr_emulate(struct vcpu *v, struct cpu_user_regs *regs, uint64_t addr)
         nv = zf ? merge(old, src, off, in.opsize) : old;
         if (!zf)
             regs->rax = in.opsize == 8 ? cur : (uint32_t)cur;
+    } else if (!in.twobyte && (in.op == 0x80 || in.op == 0x81 || in.op == 0x83) &&
+               ((in.reg & 7) == 1 || (in.reg & 7) == 4)) {
+        /* or/and with an immediate: how Linux sets and clears single PTE bits */
+        uint64_t mask = in.opsize == 8 ? ~0ull : (1ull << (in.opsize * 8)) - 1;
+        uint64_t cur = (old >> (off * 8)) & mask, imm = (uint64_t)in.imm & mask;
+        nv = merge(old, (in.reg & 7) == 1 ? cur | imm : cur & imm, off, in.opsize);
     } else if (in.twobyte && (in.op == 0xba || in.op == 0xab || in.op == 0xb3) ) {
         /* bts/btr with an immediate (/5, /6) or register bit number */
         unsigned int bit;

@@ -45,6 +45,10 @@ struct pv_mm_ops {
      * accepts, like the frame table's own default. */
     int (*validate_other)(struct page_info *pg, uint64_t type);
     void (*invalidate_other)(struct page_info *pg, uint64_t type);
+    /* Called before a frame is validated as a page table: the guest may still hold a
+     * writable translation of it in some TLB, from a mapping it just downgraded
+     * without a flush. NULL on the host. */
+    void (*flush_guest_tlbs)(uint32_t domid);
     /* Physical address width of the machine; 0 means the architectural 52. */
     unsigned int paddr_bits;
 };
