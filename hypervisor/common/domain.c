@@ -111,6 +111,15 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
         d->vcpus[i]->vcpu_info = &d->shared_info->vcpu_info[i];
         d->vcpus[i]->vcpu_info->evtchn_upcall_mask = 1;
     }
+    {
+        /* the wall clock at system time 0; guests add their system time */
+        uint64_t wc = wallclock_at_boot_ns();
+        d->shared_info->wc_version = 1;
+        d->shared_info->wc_sec = (uint32_t)(wc / 1000000000ull);
+        d->shared_info->wc_sec_hi = (uint32_t)((wc / 1000000000ull) >> 32);
+        d->shared_info->wc_nsec = (uint32_t)(wc % 1000000000ull);
+        d->shared_info->wc_version = 2;
+    }
     /* The guest maps shared_info itself: it belongs to the domain, like its RAM. */
     if (frame_assign(mfn_to_page(PFN_DOWN(__pa(d->shared_info))), domid))
         goto fail;

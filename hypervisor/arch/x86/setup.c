@@ -125,6 +125,7 @@ void start_hypervisor(uint32_t magic, paddr_t info)
     ioapic_init();
     time_init_hpet();
     time_calibrate();
+    rtc_init();
     timers_init();
     sched_init();
     BUG_ON(pv_init());

@@ -44,6 +44,7 @@ struct vcpu {
     bool initialised;               /* has a context (VCPUOP_initialise or the builder) */
     unsigned int iopl;              /* PHYSDEVOP_set_iopl: virtual IOPL */
     uint64_t runstate_va;           /* VCPUOP_register_runstate_memory_area, 0 if none */
+    uint64_t time_area_va;          /* VCPUOP_register_vcpu_time_memory_area, 0 if none */
     struct page_info *vcpu_info_page; /* VCPUOP_register_vcpu_info: held while registered */
     uint64_t debugreg[8];
     bool fpu_ts;                    /* virtual CR0.TS (fpu_taskswitch) */

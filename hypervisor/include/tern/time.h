@@ -19,5 +19,7 @@ void arch_timer_program(s_time_t deadline);
 s_time_t reference_clock_ns(void);
 const char *reference_clock_name(void);
 void udelay(unsigned long us);
+void rtc_init(void);
+uint64_t wallclock_at_boot_ns(void);
 
 #endif

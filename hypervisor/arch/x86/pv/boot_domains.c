@@ -2,7 +2,7 @@
  * Boot-time domains from multiboot modules. A module's string is
  *   NAME [tern.mem=SIZE] [tern.vcpus=N] [tern.weight=W] [tern.cap=PCT] [tern.count=N] GUEST ARGS
  * and a module whose string holds `tern.initrd` is the initrd of the kernel before it.
- * The tern.* words are taken out; the rest is the guest's command line.
+ * Those words are taken out; the rest (other tern.* words too) is the guest's command line.
  */
 #include <tern/bootinfo.h>
 #include <tern/domain.h>
@@ -68,9 +68,10 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
         n = (size_t)(s - w);
         if (!n)
             break;
-        if (n > 5 && !strncmp(w, "tern.", 5)) {
+        if (n > 5 && n < 64 && !strncmp(w, "tern.", 5)) {
             char word[64];
-            strlcpy(word, w, min(n + 1, sizeof(word)));
+            bool known = true;
+            strlcpy(word, w, n + 1);
             const char *eq = strchr(word, '=');
             const char *val = eq ? eq + 1 : "";
             if (!strcmp(word, "tern.initrd"))
@@ -86,12 +87,13 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
             else if (!strncmp(word, "tern.count=", 11))
                 o->count = (unsigned int)parse_size(val, &ok);
             else
-                ok = false;
+                known = false; /* not ours: the guest's (its init may read tern.* too) */
             if (!ok) {
                 *why = "bad tern.* option in the module string";
                 return -EINVAL;
             }
-            continue;
+            if (known)
+                continue;
         }
         if (len + n + 2 > sizeof(o->cmdline)) {
             *why = "guest command line too long";

@@ -249,6 +249,17 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, uint64_t arg)
         return 0;
     case VCPUOP_stop_periodic_timer:
         return 0; /* there is no periodic timer */
+    case VCPUOP_register_vcpu_time_memory_area: {
+        struct vcpu_register_time_memory_area r;
+        if (copy_from_guest(&r, arg, sizeof(r)))
+            return -EFAULT;
+        if (r.addr.p && !guest_range_ok(r.addr.p, sizeof(struct vcpu_time_info)))
+            return -EINVAL;
+        v->time_area_va = r.addr.p;
+        if (v == current)
+            pv_update_time(v);
+        return 0;
+    }
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, arg);
     default:

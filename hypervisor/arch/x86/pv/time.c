@@ -45,9 +45,13 @@ void pv_update_time(struct vcpu *v)
     t->system_time = (uint64_t)NOW();
     t->tsc_to_system_mul = pv_mul;
     t->tsc_shift = pv_shift;
-    t->flags = 0;
+    /* one TSC rate on every CPU (invariant TSC; TCG uses the host's): guests may
+     * read the clock in user space (the vDSO) */
+    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
+    if (v->time_area_va && copy_to_guest(v->time_area_va, t, sizeof(*t)))
+        v->time_area_va = 0; /* unmapped: the guest registers again if it wants it */
 }
 
 /* The runstate area the guest registered: how long this vCPU has run. */
