@@ -240,12 +240,23 @@ static void domain_destroy(struct domain *d)
     evtchn_destroy_domain(d);
     pv_domain_relinquish(d);
     gnttab_domain_destroy(d); /* after the page tables: no grant PTE is left */
+    uint64_t held = 0;
     list_for_each_entry_safe(pg, tmp, &d->page_list, list) {
         list_del(&pg->list);
         list_init(&pg->list);
         frame_release(pg);
         freed++;
+        if (page_get_count(pg)) {
+            /* something still references it: it stays out of the allocator */
+            if (held++ < 4)
+                pr_warn("domain %u: frame %#lx (pfn %#lx) still referenced at teardown: "
+                        "count %#lx type %#lx\n", d->domid, (unsigned long)page_to_mfn(pg),
+                        (unsigned long)m2p_get(page_to_mfn(pg)), (unsigned long)pg->count_info,
+                        (unsigned long)pg->type_info);
+        }
     }
+    if (held)
+        pr_warn("domain %u: %lu frames still referenced at teardown\n", d->domid, (unsigned long)held);
     frame_release(mfn_to_page(PFN_DOWN(__pa(d->shared_info))));
     spin_lock_irqsave(&domain_list_lock, flags);
     list_del(&d->link);

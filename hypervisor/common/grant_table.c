@@ -16,6 +16,7 @@
  */
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/printk.h>
 #include <tern/grant_table.h>
 #include <tern/lib.h>
 #include <tern/list.h>
@@ -184,6 +185,10 @@ static void frame_free(struct page_info *pg)
 {
     put_page_and_type(pg);
     frame_release(pg); /* freed now, or when the owner's last mapping of it goes */
+    if (page_get_count(pg))
+        pr_warn("grant frame %#lx still referenced: count %#lx type %#lx\n",
+                (unsigned long)page_to_mfn(pg), (unsigned long)pg->count_info,
+                (unsigned long)pg->type_info);
 }
 
 static int grow(struct grant_table *gt, unsigned int nr)

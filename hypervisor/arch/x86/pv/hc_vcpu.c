@@ -153,6 +153,8 @@ static long vcpu_initialise(struct vcpu *v, uint64_t arg)
     v->regs.r15 = c->user_regs.r15;
     v->regs.rip = c->user_regs.rip;
     v->regs.rflags = c->user_regs.rflags | 0x202;
+    /* IOPL in the context is the vCPU's virtual IOPL (Linux starts APs with IOPL 1) */
+    v->iopl = (c->user_regs.rflags >> 12) & 3;
     v->regs.cs = FLAT_KERNEL_CS;
     v->regs.ss = FLAT_KERNEL_SS;
     for (unsigned int i = 0; i < 256; i++)
