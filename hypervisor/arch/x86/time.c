@@ -29,9 +29,42 @@ static uint64_t ns_mul, hpet_ns_mul, apic_ticks_per_ns_mul;
 static volatile uint64_t *hpet;
 static enum clock_src cal_src, ref_src;
 
+/*
+ * System time is pvclock's own formula over one fixed origin, so every guest vCPU can be
+ * given the same (tsc_at_boot, 0, mul, shift) and computes exactly our NOW(): one
+ * monotonic clock across all vCPUs.
+ */
+static uint32_t pv_mul;
+static int8_t pv_shift;
+
 static uint64_t tsc_to_ns(uint64_t delta)
 {
-    return (uint64_t)(((unsigned __int128)delta * ns_mul) >> 32);
+    delta = pv_shift >= 0 ? delta << pv_shift : delta >> -pv_shift;
+    return (uint64_t)(((unsigned __int128)delta * pv_mul) >> 32);
+}
+
+static void compute_pvclock_scale(void)
+{
+    uint64_t scale = ns_mul; /* ns per tick in 32.32 */
+    int shift = 0;
+
+    while (scale >= (1ull << 32)) {
+        scale >>= 1;
+        shift++;
+    }
+    while (scale < (1ull << 31)) {
+        scale <<= 1;
+        shift--;
+    }
+    pv_mul = (uint32_t)scale;
+    pv_shift = (int8_t)shift;
+}
+
+void time_pvclock_params(uint64_t *tsc0, uint32_t *mul, int8_t *shift)
+{
+    *tsc0 = tsc_at_boot;
+    *mul = pv_mul;
+    *shift = pv_shift;
 }
 
 s_time_t NOW(void)
@@ -167,6 +200,7 @@ void time_calibrate(void)
         cal_src = CLK_PIT;
     tsc_hz = cal_src == CLK_PIT ? calibrate_against_pit() : calibrate_against_counter(cal_src);
     ns_mul = (1000000000ull << 32) / tsc_hz;
+    compute_pvclock_scale();
     tsc_at_boot = rdtsc();
     apic_hz = calibrate_apic_timer();
     apic_ticks_per_ns_mul = (apic_hz << 32) / 1000000000ull;

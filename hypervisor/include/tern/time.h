@@ -20,6 +20,8 @@ s_time_t reference_clock_ns(void);
 const char *reference_clock_name(void);
 void udelay(unsigned long us);
 void rtc_init(void);
+/* The pvclock parameters every vCPU gets: NOW() = scale(rdtsc() - tsc0). */
+void time_pvclock_params(uint64_t *tsc0, uint32_t *mul, int8_t *shift);
 uint64_t wallclock_at_boot_ns(void);
 
 #endif

@@ -13,7 +13,7 @@ void test_main(void)
     ASSERT(t->version != 0);
     ASSERT(t->tsc_to_system_mul != 0);
     ASSERT(t->tsc_shift >= -32 && t->tsc_shift <= 32);
-    ASSERT(t->system_time != 0);
+    ASSERT(pv_now() > 0); /* system time since boot, however the origin is chosen */
 
     start = prev = pv_now();
     for (unsigned int i = 0; i < 20000; i++) {

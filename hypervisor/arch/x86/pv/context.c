@@ -175,6 +175,8 @@ static void unmap_frame(void *va)
 {
 }
 
+static void flush_guest_tlbs(uint32_t domid);
+
 static void flush_local(void *unused)
 {
     flush_tlb_local();
@@ -184,6 +186,11 @@ static void flush_local(void *unused)
  * Before a frame becomes a page table, no CPU may keep a writable translation of it:
  * flush here, and on every other CPU running a vCPU of the domain.
  */
+void pv_flush_domain_tlbs(void)
+{
+    flush_guest_tlbs(current->domain ? current->domain->domid : DOMID_INVALID);
+}
+
 static void flush_guest_tlbs(uint32_t domid)
 {
     struct domain *d = current->domain;

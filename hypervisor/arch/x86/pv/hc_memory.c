@@ -58,6 +58,8 @@ static long decrease_reservation(struct domain *d, const struct xen_memory_reser
 
     if (r->extent_order)
         return 0; /* single pages only */
+    /* a frame we give back may still sit in a TLB of another of our CPUs */
+    pv_flush_domain_tlbs();
     for (i = 0; i < r->nr_extents; i++) {
         xen_pfn_t mfn;
         struct page_info *pg;

@@ -116,15 +116,19 @@ mfn_t pv_find_l1(struct vcpu *v, uint64_t va)
 
 static void flush_after_update(uint64_t va, unsigned long flags)
 {
-    switch (flags & UVMF_FLUSHTYPE_MASK) {
-    case UVMF_TLB_FLUSH:
-        flush_tlb_local();
-        break;
-    case UVMF_INVLPG:
-        invlpg(va);
-        break;
+    unsigned long type = flags & UVMF_FLUSHTYPE_MASK;
+
+    if (type == UVMF_NONE)
+        return;
+    /* UVMF_ALL, or a vCPU mask (MULTI with a pointer): the domain's other CPUs too */
+    if ((flags & UVMF_ALL) || (flags & ~(UVMF_FLUSHTYPE_MASK | UVMF_ALL))) {
+        pv_flush_domain_tlbs();
+        return;
     }
-    /* Single-vCPU domains: other CPUs flushed when they switched CR3 away. */
+    if (type == UVMF_TLB_FLUSH)
+        flush_tlb_local();
+    else
+        invlpg(va);
 }
 
 long do_update_va_mapping(uint64_t va, uint64_t val, unsigned long flags)
@@ -179,16 +183,21 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
         return 0;
     }
     case MMUEXT_TLB_FLUSH_LOCAL:
+        flush_tlb_local();
+        return 0;
     case MMUEXT_TLB_FLUSH_MULTI:
     case MMUEXT_TLB_FLUSH_ALL:
-        flush_tlb_local();
+        pv_flush_domain_tlbs(); /* every CPU that runs one of our vCPUs */
         return 0;
     case MMUEXT_INVLPG_LOCAL:
     case MMUEXT_INVLPG_MULTI:
     case MMUEXT_INVLPG_ALL:
         if (!guest_range_ok(op->arg1.linear_addr, 1))
             return -EINVAL;
-        invlpg(op->arg1.linear_addr);
+        if (op->cmd == MMUEXT_INVLPG_LOCAL)
+            invlpg(op->arg1.linear_addr);
+        else
+            pv_flush_domain_tlbs();
         return 0;
     case MMUEXT_SET_LDT:
         return pv_set_ldt(v, op->arg1.linear_addr, op->arg2.nr_ents);

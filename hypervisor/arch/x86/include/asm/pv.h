@@ -13,6 +13,8 @@ void return_to_guest(void);
 
 /* context.c */
 int pv_init(void);
+/* Flushes this CPU's TLB and every other CPU running a vCPU of the current domain. */
+void pv_flush_domain_tlbs(void);
 int pv_cpu_init(unsigned int cpu);
 void pv_context_save(struct vcpu *prev);
 void pv_context_load(struct vcpu *next);
