@@ -18,6 +18,7 @@
 #include <asm/page.h>
 #include <asm/pv.h>
 #include <asm/processor.h>
+#include <tern/cpufeature.h>
 #include <asm/pv_mm.h>
 #include <public/sched.h>
 
@@ -72,7 +73,8 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->processor = -1;
     v->kernel_mode = true;
     v->guest_table = v->guest_table_user = PV_MFN_NONE;
-    v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+    v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
+                   (boot_cpu.xsave ? X86_CR4_OSXSAVE : 0);
     list_init(&v->runq);
     sched_init_vcpu(v);
     if (pv_fpu_vcpu_init(v)) {

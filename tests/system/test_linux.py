@@ -56,6 +56,16 @@ def test_stock_kernel_passes_the_workload_checks(vcpus):
     assert run.rc == EXIT_SUCCESS
 
 
+def test_stock_kernel_with_xsave_and_avx():
+    """On a CPU with XSAVE and AVX (QEMU's "max"), the guest uses them and still passes."""
+    run = boot(RUN, smp=2, mem=1024, cpu="max", timeout=420, modules=linux("tern.script=all", vcpus=2))
+    lines = guest_lines(run)
+    assert any("x86/fpu: Enabled xstate features 0x7" in l for l in lines), run.text[-3000:]
+    r = results(run)
+    assert all(v[0] == "PASS" for v in r.values()) and len(r) == 7, r
+    assert not [l for l in lines if BAD.search(l)]
+
+
 def test_guest_time_follows_the_host_clock():
     secs = 10
     run = boot(RUN, smp=2, mem=1024, cpu=CPU, timeout=240, modules=linux(f"tern.script=sleep"))

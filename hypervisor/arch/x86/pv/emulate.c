@@ -47,13 +47,31 @@ void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t res[4]
         res[1] = (res[1] & 0x00ffffffu) | ((uint32_t)v->vcpu_id << 24); /* APIC id */
         break;
     case 7:
-        if (sub == 0)
-            /* FSGSBASE, SMEP, SMAP, INVPCID: not virtualised */
-            res[1] &= ~((1u << 0) | (1u << 7) | (1u << 20) | (1u << 10));
+        if (sub == 0) {
+            /* only plain user-level extensions: no FSGSBASE, SMEP, SMAP, INVPCID, MPX,
+             * AVX-512, PKU, UMIP, LA57, CET or AMX, which a PV kernel cannot use */
+            res[1] &= (1u << 3) | (1u << 5) | (1u << 8) | (1u << 9) | (1u << 18) | (1u << 19) |
+                      (1u << 23) | (1u << 24) | (1u << 29); /* BMI1 AVX2 BMI2 ERMS RDSEED ADX
+                                                                CLFLUSHOPT CLWB SHA */
+            res[2] &= (1u << 8) | (1u << 9) | (1u << 10); /* GFNI VAES VPCLMULQDQ */
+            res[3] &= (1u << 4);                          /* FSRM */
+        } else {
+            res[0] = res[1] = res[2] = res[3] = 0;
+        }
         break;
     case 0xd:
-        if (sub == 1)
-            res[0] &= ~(1u << 3); /* XSAVES is CPL0-only */
+        if (sub == 0) {
+            /* the state guests get: what XCR0 holds while they run */
+            uint64_t xcr0 = pv_guest_xcr0();
+            res[0] &= (uint32_t)xcr0;
+            res[3] = 0;
+            res[1] = res[2] = pv_guest_xsave_size();
+        } else if (sub == 1) {
+            res[0] &= (1u << 0) | (1u << 2); /* XSAVEOPT, XGETBV1; no XSAVEC/XSAVES */
+            res[1] = res[2] = res[3] = 0;
+        } else if (sub < 64 && !(pv_guest_xcr0() & (1ull << sub))) {
+            res[0] = res[1] = res[2] = res[3] = 0;
+        }
         break;
     case 0x80000001:
         res[3] &= ~(1u << 26); /* 1 GiB pages */
@@ -246,6 +264,28 @@ bool pv_emulate_privileged(struct vcpu *v, struct cpu_user_regs *regs)
     }
     if (off)
         return false;
+    if (insn[1] == 0x01 && insn[2] == 0xd1) { /* xsetbv: XCR0 is ours; only its value is accepted */
+        if (!v->kernel_mode || (uint32_t)regs->rcx != 0 ||
+            ((regs->rdx << 32) | (uint32_t)regs->rax) != pv_guest_xcr0())
+            return false;
+        regs->rip += 3;
+        return true;
+    }
+    if (insn[1] == 0x21 || insn[1] == 0x23) { /* mov from/to a debug register */
+        unsigned int dr = (insn[2] >> 3) & 7, reg = insn[2] & 7;
+        if ((insn[2] >> 6) != 3 || !v->kernel_mode)
+            return false;
+        if (insn[1] == 0x21) {
+            long val = do_get_debugreg(dr);
+            if (val < 0 && val >= -4095)
+                return false;
+            *gpr(regs, reg) = (uint64_t)val;
+        } else if (do_set_debugreg(dr, *gpr(regs, reg))) {
+            return false;
+        }
+        regs->rip += 3;
+        return true;
+    }
     switch (insn[1]) {
     case 0x09: /* wbinvd: nothing a domU may flush */
         break;

@@ -42,6 +42,16 @@ void pv_fpu_cpu_init(void)
     write_cr0(read_cr0() | X86_CR0_MP | X86_CR0_NE);
 }
 
+uint64_t pv_guest_xcr0(void)
+{
+    return boot_cpu.xsave ? xcr0 : 0x3;
+}
+
+uint32_t pv_guest_xsave_size(void)
+{
+    return (uint32_t)area_size;
+}
+
 int pv_fpu_vcpu_init(struct vcpu *v)
 {
     uint8_t *a = xzalloc_aligned(area_size < 576 ? 576 : area_size, 64);

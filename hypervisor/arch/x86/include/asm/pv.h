@@ -30,6 +30,8 @@ int pv_fpu_vcpu_init(struct vcpu *v);
 void pv_fpu_save(struct vcpu *v);
 void pv_fpu_load(struct vcpu *v);
 bool pv_fpu_nm(struct vcpu *v);
+uint64_t pv_guest_xcr0(void);       /* XCR0 while guests run */
+uint32_t pv_guest_xsave_size(void); /* XSAVE area size for it */
 void pv_debugreg_load(struct vcpu *v);
 void pv_debugreg_off(void);
 
