@@ -1,5 +1,6 @@
 /* Exception and interrupt entry: build struct cpu_user_regs, call do_trap(), return. */
 #include <asm/config.h>
+#include <asm/entry_macros.h>
 
         .section .text.entry, "ax"
 
@@ -49,21 +50,7 @@ trap_stubs:
 
 common_entry:
         cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        SAVE_GPRS
         mov     %rsp, %rdi
         /* The CPU aligned the frame; 21 quadwords leave us 8 off for the call. */
         sub     $8, %rsp
@@ -71,20 +58,6 @@ common_entry:
         add     $8, %rsp
         testb   $3, 16 * 8 + 8(%rsp)    /* from ring 3: leave through the guest exit path */
         jnz     return_to_guest
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %rbp
-        pop     %rbx
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rax
-        pop     %rcx
-        pop     %rdx
-        pop     %rsi
-        pop     %rdi
+        RESTORE_GPRS
         add     $8, %rsp
         iretq

@@ -9,6 +9,7 @@
  * Every return to a guest goes through return_to_guest.
  */
 #include <asm/config.h>
+#include <asm/entry_macros.h>
 
 #define FLAT_RING3_CS64 0xe033
 #define FLAT_RING3_SS64 0xe02b
@@ -39,21 +40,7 @@ syscall_stub_page:
         .globl  syscall_enter
 syscall_enter:
         cld
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        SAVE_GPRS
         xor     %ebp, %ebp              /* ends stack traces here */
         mov     %rsp, %rdi
         sti
@@ -69,21 +56,7 @@ return_to_guest:
         sub     $8, %rsp
         call    guest_exit_checks       /* softirqs, scheduling, event delivery; IRQs off after */
         add     $8, %rsp
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %rbp
-        pop     %rbx
-        pop     %r11
-        pop     %r10
-        pop     %r9
-        pop     %r8
-        pop     %rax
-        pop     %rcx
-        pop     %rdx
-        pop     %rsi
-        pop     %rdi
+        RESTORE_GPRS
         add     $8, %rsp
 .Lguest_iret:
         iretq
@@ -100,21 +73,7 @@ return_to_guest:
  */
 guest_iret_fault:
         sub     $8, %rsp
-        push    %rdi
-        push    %rsi
-        push    %rdx
-        push    %rcx
-        push    %rax
-        push    %r8
-        push    %r9
-        push    %r10
-        push    %r11
-        push    %rbx
-        push    %rbp
-        push    %r12
-        push    %r13
-        push    %r14
-        push    %r15
+        SAVE_GPRS
         mov     %rsp, %rdi
         sub     $8, %rsp
         call    pv_exit_fault
