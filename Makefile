@@ -16,7 +16,7 @@ PYTHON = $(shell for p in python3 /usr/bin/python3; do $$p -c 'import pytest' 2>
 
 COMPONENTS := hypervisor migrate snapshot-store dom0-tools tests/unit tests/guests guest-linux
 
-.PHONY: all deps $(COMPONENTS) iso run run-direct test bench clean
+.PHONY: all deps $(COMPONENTS) iso iso-linux run run-direct test bench clean
 
 all: $(COMPONENTS) iso
 
@@ -33,8 +33,19 @@ dom0-tools: migrate snapshot-store
 iso: hypervisor
 	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern.iso
 
-run: deps all
-	scripts/qemu.sh --iso $(O)/tern.iso --accel $(ACCEL) --smp $(SMP) --mem $(MEM) --interactive
+# The run ISO carries Debian's kernel as a guest (GUEST=none: the hypervisor alone).
+GUEST  ?= linux
+MEM_RUN := $(if $(filter linux,$(GUEST)),1024,$(MEM))
+LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.mem=256M tern.vcpus=2 console=hvc0" \
+                "$(O)/guest-linux/initramfs.cpio.gz|tern.initrd"
+
+iso-linux: hypervisor guest-linux
+	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern-linux.iso "loglvl=info" $(LINUX_MODULES)
+
+run: deps all $(if $(filter linux,$(GUEST)),iso-linux)
+	@echo "Tern in QEMU: Ctrl-A three times moves serial input between the hypervisor and the guest; Ctrl-C quits." >&2
+	scripts/qemu.sh --iso $(O)/$(if $(filter linux,$(GUEST)),tern-linux.iso,tern.iso) --accel $(ACCEL) \
+		--smp $(SMP) --mem $(MEM_RUN) --cpu qemu64,+cx16 --interactive
 
 run-direct: deps all
 	scripts/qemu.sh --kernel $(O)/hypervisor/tern.elf --accel $(ACCEL) --smp $(SMP) --mem $(MEM) --interactive

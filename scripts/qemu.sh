@@ -33,8 +33,9 @@ else
   [[ -n $initrd ]] && args+=(-initrd "$initrd")
 fi
 if [[ $interactive == 1 ]]; then
-  echo "Serial console below; quit with Ctrl-A X." >&2
-  args+=(-serial mon:stdio)
+  # plain stdio, not QEMU's multiplexer: Ctrl-A belongs to the hypervisor's input switch
+  echo "Serial console below; quit with Ctrl-C." >&2
+  args+=(-serial stdio -monitor none)
 else
   args+=(-serial stdio -monitor none)
 fi
