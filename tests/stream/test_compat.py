@@ -8,10 +8,10 @@ DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 def test_checked_in_v1_stream_loads(build_dir, tmp_path):
-    # v1_small.ts was written by the version 1 writer; v1_small.img is the memory it holds.
+    # v1_small.ts was written by the version 1 writer; v1_small.memory is the guest memory it holds.
     r = decode(build_dir, os.path.join(DATA, "v1_small.ts"), tmp_path / "out.img")
     assert r.returncode == 0, r.stderr
-    assert filecmp.cmp(os.path.join(DATA, "v1_small.img"), tmp_path / "out.img", shallow=False)
+    assert filecmp.cmp(os.path.join(DATA, "v1_small.memory"), tmp_path / "out.img", shallow=False)
     info = run([tool(build_dir, "ternstream"), "info", "-i", os.path.join(DATA, "v1_small.ts")])
     assert "header version=1" in info.stdout
     assert "config_len=0" in info.stdout
