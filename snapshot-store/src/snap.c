@@ -10,6 +10,22 @@
 #include "tern/transport.h"
 #include "store_internal.h"
 
+/* Entry i of a PAGE_REFS record as a manifest page (shared with stream import). */
+void snap_page_from_ref(const struct tern_record *rec, uint32_t i, struct snap_page *pg)
+{
+    memset(pg, 0, sizeof(*pg));
+    pg->pfn = rec->u.refs.pfns[i];
+    pg->type = rec->u.refs.types[i];
+    if (!tern_page_type_has_data(pg->type)) {
+        pg->flags = SNAP_PAGE_NODATA;
+    } else if (rec->u.refs.zero[i]) {
+        pg->flags = SNAP_PAGE_ZERO;
+        memcpy(pg->hash, store_zero_hash, 32);
+    } else {
+        memcpy(pg->hash, rec->u.refs.sha256[i], 32);
+    }
+}
+
 static int take_refs(struct snap_state *st, const struct tern_record *rec)
 {
     struct snap_page pg;
@@ -17,17 +33,7 @@ static int take_refs(struct snap_state *st, const struct tern_record *rec)
     int rc;
 
     for (i = 0; i < rec->u.refs.count; i++) {
-        memset(&pg, 0, sizeof(pg));
-        pg.pfn = rec->u.refs.pfns[i];
-        pg.type = rec->u.refs.types[i];
-        if (!tern_page_type_has_data(pg.type)) {
-            pg.flags = SNAP_PAGE_NODATA;
-        } else if (rec->u.refs.zero[i]) {
-            pg.flags = SNAP_PAGE_ZERO;
-            memcpy(pg.hash, store_zero_hash, 32);
-        } else {
-            memcpy(pg.hash, rec->u.refs.sha256[i], 32);
-        }
+        snap_page_from_ref(rec, i, &pg);
         rc = state_add_page(st, &pg);
         if (rc)
             return rc;

@@ -266,6 +266,7 @@ struct snap_state {
 void state_free(struct snap_state *st);
 /* Keeps a non-page record; a later one of the same kind replaces it. */
 int state_take_record(struct snap_state *st, const struct tern_record *rec);
+void snap_page_from_ref(const struct tern_record *rec, uint32_t i, struct snap_page *pg);
 int state_add_page(struct snap_state *st, const struct snap_page *pg);
 /* Sorts pages by pfn, the last copy of a pfn winning. */
 int state_finish_pages(struct snap_state *st);

@@ -18,17 +18,10 @@ static int import_refs(struct store_put *p, const struct tern_record *rec)
     int rc;
 
     for (i = 0; i < rec->u.refs.count; i++) {
-        memset(&pg, 0, sizeof(pg));
-        pg.pfn = rec->u.refs.pfns[i];
-        pg.type = rec->u.refs.types[i];
-        if (!tern_page_type_has_data(pg.type)) {
-            pg.flags = SNAP_PAGE_NODATA;
-        } else if (rec->u.refs.zero[i]) {
-            pg.flags = SNAP_PAGE_ZERO;
-            memcpy(pg.hash, store_zero_hash, 32);
+        snap_page_from_ref(rec, i, &pg);
+        if (pg.flags == SNAP_PAGE_ZERO) {
             p->stats.zero_pages++;
-        } else {
-            memcpy(pg.hash, rec->u.refs.sha256[i], 32);
+        } else if (pg.flags != SNAP_PAGE_NODATA) {
             if (!table_find(&p->s->table, pg.hash) && !table_find(&p->mine, pg.hash)) {
                 char hex[65];
                 store_hash_hex(pg.hash, hex);
