@@ -31,7 +31,7 @@ for f in "$kernel" "$initrd"; do
 done
 case $accel in
   kvm) cpu=${cpu:-host} ;;
-  tcg) cpu=${cpu:-max} ;;
+  tcg) cpu=${cpu:-qemu64,+cx16} ;;  # the PV tests' model; "max" has hung at boot under TCG
   *) echo "native-linux.sh: --accel must be tcg or kvm" >&2; exit 2 ;;
 esac
 
