@@ -191,20 +191,28 @@ static int elf_check_load(const struct elf_ctx *c, const struct elf64_phdr *ph,
     return 1;
 }
 
+/* Program header i as a checked PT_LOAD: 1 (non-empty, in *s), 0 (not a load or
+ * empty), or an error. */
+static int elf_get_load(const struct elf_ctx *c, unsigned int i, struct elf_seg *s,
+                        const char **why)
+{
+    struct elf64_phdr ph;
+
+    elf_read_phdr(c, i, &ph);
+    if (ph.p_type != PT_LOAD)
+        return 0;
+    return elf_check_load(c, &ph, s, why);
+}
+
 /* Validates every PT_LOAD and counts the non-empty ones. */
 static int elf_count_loads(const struct elf_ctx *c, unsigned int *nr,
                            const char **why)
 {
     *nr = 0;
     for (unsigned int i = 0; i < c->eh.e_phnum; i++) {
-        struct elf64_phdr ph;
         struct elf_seg s;
-        int rc;
+        int rc = elf_get_load(c, i, &s, why);
 
-        elf_read_phdr(c, i, &ph);
-        if (ph.p_type != PT_LOAD)
-            continue;
-        rc = elf_check_load(c, &ph, &s, why);
         if (rc < 0)
             return rc;
         *nr += rc;
@@ -220,14 +228,9 @@ static int elf_next_seg(const struct elf_ctx *c, bool first, uint64_t after,
     bool found = false;
 
     for (unsigned int i = 0; i < c->eh.e_phnum; i++) {
-        struct elf64_phdr ph;
         struct elf_seg s;
-        int rc;
+        int rc = elf_get_load(c, i, &s, why);
 
-        elf_read_phdr(c, i, &ph);
-        if (ph.p_type != PT_LOAD)
-            continue;
-        rc = elf_check_load(c, &ph, &s, why);
         if (rc < 0)
             return rc;
         if (rc == 0 || (!first && s.va <= after))

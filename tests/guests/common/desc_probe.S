@@ -68,29 +68,22 @@ probe_return:
     ret
 
 /* long load_ds(uint16_t sel) / load_fs(uint16_t sel): 0, or the vector (trap table recovery). */
-    .globl load_ds
-load_ds:
+.macro LOAD_SEG name, seg
+    .globl \name
+\name:
     lea 1f(%rip), %rax
     mov %rax, trap_recover_rip(%rip)
     movq $-1, probe_vector(%rip)
-    mov %edi, %ds
+    mov %edi, %\seg
     movq $0, trap_recover_rip(%rip)
     xor %eax, %eax
     ret
 1:  mov probe_vector(%rip), %rax
     ret
+.endm
 
-    .globl load_fs
-load_fs:
-    lea 1f(%rip), %rax
-    mov %rax, trap_recover_rip(%rip)
-    movq $-1, probe_vector(%rip)
-    mov %edi, %fs
-    movq $0, trap_recover_rip(%rip)
-    xor %eax, %eax
-    ret
-1:  mov probe_vector(%rip), %rax
-    ret
+    LOAD_SEG load_ds, ds
+    LOAD_SEG load_fs, fs
 
 /* long desc_jump_noncanonical(void) */
     .globl desc_jump_noncanonical
