@@ -237,6 +237,7 @@ static void domain_destroy(struct domain *d)
 
     for_each_vcpu(d, v) {
         stop_timer(&v->singleshot);
+        stop_timer(&v->poll_timer);
         pv_vcpu_destroy(v);
     }
     evtchn_destroy_domain(d);

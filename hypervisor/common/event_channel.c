@@ -42,7 +42,7 @@ static void vcpu_kick(struct vcpu *v)
 {
     int cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
 
-    if (v->state == VCPU_BLOCKED)
+    if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_BLOCKED)
         sched_vcpu_wake(v);
     else if (cpu >= 0 && (unsigned int)cpu != smp_processor_id())
         smp_send_event_check((unsigned int)cpu);
@@ -59,6 +59,18 @@ static void mark_upcall(struct vcpu *v, unsigned int port)
     }
 }
 
+/* SCHEDOP_poll waits on ports that are usually masked: a pending bit alone wakes it. */
+static void wake_pollers(struct domain *d, unsigned int port)
+{
+    struct vcpu *v;
+
+    for_each_vcpu(d, v) {
+        int polled = __atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST);
+        if (polled == POLL_ANY || polled == (int)port)
+            sched_vcpu_wake(v);
+    }
+}
+
 /* Caller holds evtchn_lock. */
 static void set_pending(struct domain *d, unsigned int port)
 {
@@ -69,6 +81,7 @@ static void set_pending(struct domain *d, unsigned int port)
         return;
     if (!test_bit(si->evtchn_mask, port) && v)
         mark_upcall(v, port);
+    wake_pollers(d, port);
 }
 
 int evtchn_init_domain(struct domain *d, unsigned int max_ports)

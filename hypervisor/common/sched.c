@@ -43,9 +43,20 @@ static uint64_t min_vruntime(void)
     return m == ~0ull ? 0 : m;
 }
 
+/* A poll that times out just ends; one already ended by an event is left alone. */
+static void poll_timeout(void *data)
+{
+    struct vcpu *v = data;
+
+    if (__atomic_load_n(&v->poll_port, __ATOMIC_SEQ_CST) != POLL_NONE)
+        sched_vcpu_wake(v);
+}
+
 void sched_init_vcpu(struct vcpu *v)
 {
     init_timer(&v->singleshot, pv_vcpu_timer_fn, v, 0);
+    init_timer(&v->poll_timer, poll_timeout, v, 0);
+    v->poll_port = POLL_NONE;
 }
 
 /* Wakes one idle CPU that is not already about to look at the runqueue. */
@@ -79,16 +90,26 @@ void sched_vcpu_wake(struct vcpu *v)
 
     spin_lock_irqsave(&sched_lock, flags);
     if ((v->state == VCPU_BLOCKED || v->state == VCPU_OFFLINE) && !v->domain->is_shutting_down) {
-        v->state = VCPU_RUNNABLE;
-        if (v->processor < 0)
+        __atomic_store_n(&v->poll_port, POLL_NONE, __ATOMIC_SEQ_CST); /* any wake ends a poll */
+        if (v->processor < 0) {
+            v->state = VCPU_RUNNABLE;
             enqueue(v);
-        kick = true;
+            kick = true;
+        } else {
+            v->state = VCPU_RUNNING; /* woken before it left its CPU: it may stay */
+        }
     }
     spin_unlock_irqrestore(&sched_lock, flags);
     if (kick)
         kick_idle_cpu();
 }
 
+/*
+ * Marks v blocked. The caller then checks its wake-up condition and calls
+ * sched_vcpu_wake if it already holds: a waker that set the condition before we were
+ * marked found v running and did nothing, so the check must come after (the fence
+ * keeps the condition's load behind the state's store).
+ */
 void sched_vcpu_block(struct vcpu *v)
 {
     unsigned long flags;
@@ -100,6 +121,7 @@ void sched_vcpu_block(struct vcpu *v)
         list_init(&v->runq);
     }
     spin_unlock_irqrestore(&sched_lock, flags);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     raise_softirq(SCHEDULE_SOFTIRQ);
 }
 
@@ -302,8 +324,17 @@ void sched_dump(void)
     list_for_each_entry(d, &domain_list, link) {
         printk(KERN_ALWAYS "  d%u %-16s weight %u cap %u pages %lu%s\n", d->domid, d->name, d->weight, d->cap,
                (unsigned long)d->tot_pages, d->is_dying ? " dying" : "");
-        for_each_vcpu(d, v)
-            printk(KERN_ALWAYS "    v%u %-8s cpu %d time %lu us\n", v->vcpu_id, states[v->state], v->processor,
-                   (unsigned long)(v->runtime / 1000));
+        for_each_vcpu(d, v) {
+            const struct vcpu_info *vi = v->vcpu_info;
+
+            printk(KERN_ALWAYS "    v%u %-8s cpu %d time %lu us rip %lx%s\n", v->vcpu_id, states[v->state],
+                   v->processor, (unsigned long)(v->runtime / 1000), (unsigned long)v->regs.rip,
+                   v->state == VCPU_RUNNING ? " (at last entry)" : "");
+            if (vi)
+                printk(KERN_ALWAYS "       upcall pending %u mask %u sel %lx; timer %s %ld us from now on cpu %u\n",
+                       vi->evtchn_upcall_pending, vi->evtchn_upcall_mask, (unsigned long)vi->evtchn_pending_sel,
+                       v->singleshot.active ? "armed" : "idle",
+                       (long)((v->singleshot.expires - NOW()) / 1000), v->singleshot.cpu);
+        }
     }
 }

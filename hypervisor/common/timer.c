@@ -58,6 +58,19 @@ void stop_timer(struct timer *t)
     spin_unlock_irqrestore(&cpu_timers[t->cpu].lock, flags);
 }
 
+int set_timer_on(struct timer *t, unsigned int cpu, s_time_t expires)
+{
+    /*
+     * A vCPU's timer follows the CPU that last armed it. Left on the old CPU's queue,
+     * set_timer would refuse it (-EBUSY) and the old expiry would stand.
+     */
+    if (t->cpu != cpu) {
+        stop_timer(t);
+        t->cpu = cpu;
+    }
+    return set_timer(t, expires);
+}
+
 static void timer_softirq(void)
 {
     unsigned int cpu = smp_processor_id();

@@ -108,6 +108,15 @@ def test_second_vcpu_comes_up_and_reports():
     assert_clean_end(run)
 
 
+def test_polls_on_masked_ports_and_vcpu_timers_wake_across_cpus():
+    """Three vCPUs on two CPUs pass a token by SCHEDOP_poll on masked ports (Linux's
+    contended-spinlock wait) and re-arm timers after moving CPU; a lost wake-up hangs."""
+    run = boot(RUN, smp=2, modules=[elf("poll_wake") + "|tern.vcpus=3"], timeout=120)
+    assert list(results(run)[0].values()) == [("poll_wake", "SUCCESS")], run.text[-3000:]
+    assert "2000 rounds of the ring and 300 timer re-arms on each of 3 vCPUs" in run.text
+    assert_clean_end(run)
+
+
 def test_interdomain_event_channel_between_two_guests():
     mods = [elf("evtchn_pair") + "|server peer=2", elf("evtchn_pair") + "|client peer=1"]
     run = boot(RUN, smp=2, modules=mods, timeout=60)

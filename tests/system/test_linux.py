@@ -62,7 +62,7 @@ def test_stock_kernel_with_xsave_and_avx():
     lines = guest_lines(run)
     assert any("x86/fpu: Enabled xstate features 0x7" in l for l in lines), run.text[-3000:]
     r = results(run)
-    assert all(v[0] == "PASS" for v in r.values()) and len(r) == 7, r
+    assert all(v[0] == "PASS" for v in r.values()) and len(r) == 7, (r, run.text[-3000:])
     assert not [l for l in lines if BAD.search(l)]
 
 

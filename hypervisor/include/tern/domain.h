@@ -14,6 +14,8 @@
 #define CONSOLE_LINE 256
 
 enum vcpu_state { VCPU_OFFLINE, VCPU_RUNNABLE, VCPU_RUNNING, VCPU_BLOCKED };
+#define POLL_NONE (-1)
+#define POLL_ANY  (-2)
 
 struct domain;
 
@@ -40,6 +42,8 @@ struct vcpu {
     s_time_t period_start, period_used; /* cap accounting */
     bool yielded;                   /* SCHEDOP_yield: switch if anyone else is runnable */
     struct timer singleshot;        /* VCPUOP_set_singleshot_timer / set_timer_op */
+    struct timer poll_timer;        /* SCHEDOP_poll timeout: wakes, raises no event */
+    int poll_port;                  /* SCHEDOP_poll: the one port polled, POLL_ANY or POLL_NONE */
     uint32_t virq_to_port[24];      /* NR_VIRQS */
     bool initialised;               /* has a context (VCPUOP_initialise or the builder) */
     unsigned int iopl;              /* PHYSDEVOP_set_iopl: virtual IOPL */

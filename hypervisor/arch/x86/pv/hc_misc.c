@@ -134,6 +134,47 @@ long do_vm_assist(unsigned long cmd, unsigned long type)
     }
 }
 
+static bool port_pending(const struct domain *d, evtchn_port_t port)
+{
+    return __atomic_load_n(&d->shared_info->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) & (1ull << (port % 64));
+}
+
+/*
+ * Blocks until one of the ports is pending (masked or not), an unmasked event needs
+ * delivery, or the timeout passes. Linux waits for contended spinlocks this way on a
+ * masked port, so set_pending wakes pollers whatever the mask.
+ */
+static long sched_poll(struct vcpu *v, uint64_t arg)
+{
+    struct sched_poll p;
+    evtchn_port_t ports[128];
+
+    if (copy_from_guest(&p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.nr_ports > ARRAY_SIZE(ports))
+        return -EINVAL;
+    if (p.nr_ports && copy_from_guest(ports, (uint64_t)p.ports, p.nr_ports * sizeof(ports[0])))
+        return -EFAULT;
+    for (unsigned int i = 0; i < p.nr_ports; i++)
+        if (ports[i] >= v->domain->max_evtchns)
+            return -EINVAL;
+
+    __atomic_store_n(&v->poll_port, p.nr_ports == 1 ? (int)ports[0] : POLL_ANY, __ATOMIC_SEQ_CST);
+    sched_vcpu_block(v);
+    bool ready = !v->vcpu_info->evtchn_upcall_mask && v->vcpu_info->evtchn_upcall_pending;
+    for (unsigned int i = 0; i < p.nr_ports && !ready; i++)
+        ready = port_pending(v->domain, ports[i]);
+    if (ready) {
+        sched_vcpu_wake(v);
+        return 0;
+    }
+    if (p.timeout)
+        set_timer_on(&v->poll_timer, smp_processor_id(), (s_time_t)p.timeout);
+    else
+        stop_timer(&v->poll_timer); /* an older poll's timeout must not end this one */
+    return 0;
+}
+
 long do_sched_op(unsigned long cmd, uint64_t arg)
 {
     struct vcpu *v = current;
@@ -145,32 +186,12 @@ long do_sched_op(unsigned long cmd, uint64_t arg)
     case SCHEDOP_block:
         /* blocks with events enabled; an already pending event returns at once */
         v->vcpu_info->evtchn_upcall_mask = 0;
-        if (!v->vcpu_info->evtchn_upcall_pending)
-            sched_vcpu_block(v);
+        sched_vcpu_block(v);
+        if (v->vcpu_info->evtchn_upcall_pending)
+            sched_vcpu_wake(v);
         return 0;
-    case SCHEDOP_poll: {
-        struct sched_poll p;
-        const struct shared_info *si = v->domain->shared_info;
-        if (copy_from_guest(&p, arg, sizeof(p)))
-            return -EFAULT;
-        if (p.nr_ports > 128)
-            return -EINVAL;
-        for (unsigned int i = 0; i < p.nr_ports; i++) {
-            evtchn_port_t port;
-            if (copy_from_guest(&port, (uint64_t)p.ports + i * sizeof(port), sizeof(port)))
-                return -EFAULT;
-            if (port >= v->domain->max_evtchns)
-                return -EINVAL;
-            if (si->evtchn_pending[port / 64] & (1ull << (port % 64)))
-                return 0;
-        }
-        if (p.timeout) {
-            v->singleshot.cpu = smp_processor_id();
-            set_timer(&v->singleshot, (s_time_t)p.timeout);
-        }
-        sched_vcpu_block(v); /* any event or the timeout wakes it */
-        return 0;
-    }
+    case SCHEDOP_poll:
+        return sched_poll(v, arg);
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
@@ -193,8 +214,7 @@ long do_set_timer_op(uint64_t timeout)
         stop_timer(&v->singleshot);
         return 0;
     }
-    v->singleshot.cpu = smp_processor_id();
-    set_timer(&v->singleshot, (s_time_t)timeout);
+    set_timer_on(&v->singleshot, smp_processor_id(), (s_time_t)timeout);
     return 0;
 }
 

@@ -240,8 +240,7 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, uint64_t arg)
             return -EFAULT;
         if ((t.flags & VCPU_SSHOTTMR_future) && (s_time_t)t.timeout_abs_ns < NOW())
             return -ETIME;
-        v->singleshot.cpu = smp_processor_id();
-        set_timer(&v->singleshot, (s_time_t)t.timeout_abs_ns);
+        set_timer_on(&v->singleshot, smp_processor_id(), (s_time_t)t.timeout_abs_ns);
         return 0;
     }
     case VCPUOP_stop_singleshot_timer:
