@@ -44,6 +44,47 @@ static bool wanted(const char *name)
     return false;
 }
 
+/*
+ * Crossed calls: every CPU at once, with interrupts off as in guest page-fault
+ * emulation, sends cross-CPU calls. Each call must run on every other CPU.
+ */
+#define CROSS_CALLS 200
+static struct timer cross_timer[NR_CPUS];
+static unsigned long cross_runs, cross_done;
+
+static void cross_count(void *unused)
+{
+    __atomic_fetch_add(&cross_runs, 1, __ATOMIC_RELAXED);
+}
+
+static void cross_storm(void *unused)
+{
+    local_irq_disable();
+    for (unsigned int i = 0; i < CROSS_CALLS; i++)
+        smp_call_function(cross_count, NULL);
+    local_irq_enable();
+    __atomic_fetch_add(&cross_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void selftest_cross_calls(void)
+{
+    unsigned long cpus = nr_cpus_online, want = cpus * CROSS_CALLS * (cpus - 1);
+    s_time_t start = NOW(), deadline = start + SECONDS(60);
+
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        if (cpu_online(cpu) && cpu != smp_processor_id()) {
+            init_timer(&cross_timer[cpu], cross_storm, NULL, cpu);
+            set_timer(&cross_timer[cpu], start);
+        }
+    }
+    cross_storm(NULL);
+    while (__atomic_load_n(&cross_done, __ATOMIC_SEQ_CST) < cpus && NOW() < deadline)
+        cpu_relax();
+    printk(KERN_ALWAYS "selftest smp-crossed: %s %lu of %lu calls ran with every CPU calling at once\n",
+           cross_runs == want ? "PASS" : "FAIL", cross_runs, want);
+    failed |= cross_runs != want;
+}
+
 /* SMP: every online CPU runs a function and reports its own id. */
 static unsigned long smp_seen;
 
@@ -68,6 +109,7 @@ static void selftest_smp(void)
     printk(KERN_ALWAYS "selftest smp: %s %u of %u CPUs answered an IPI\n", smp_seen == want ? "PASS" : "FAIL",
            n, nr_cpus_online);
     failed |= smp_seen != want;
+    selftest_cross_calls();
 }
 
 /* NMI: one to each CPU through the APIC; each must be handled on its IST stack. */

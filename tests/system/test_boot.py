@@ -39,6 +39,8 @@ def test_cpu_count_matches_smp(path, smp):
     _, online, found = banner(run)
     assert (online, found) == (smp, smp), run.text
     assert f"selftest smp: PASS {smp} of {smp} CPUs" in run.text
+    calls = smp * 200 * (smp - 1)  # every CPU calls all others at once, interrupts off
+    assert f"selftest smp-crossed: PASS {calls} of {calls} calls ran" in run.text, run.text
     # an NMI to every CPU, each handled on that CPU's own IST stack
     assert f"selftest nmi: PASS {smp} of {smp} NMIs handled, {smp} on the IST stack" in run.text
     assert {f"NMI on CPU {c}" for c in range(smp)} <= set(l.replace("(tern) ", "") for l in run.lines)

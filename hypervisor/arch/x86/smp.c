@@ -19,14 +19,20 @@ static struct {
     void *data;
     unsigned int pending;
 } call;
+static bool call_wanted[NR_CPUS]; /* set for each target; cleared by whoever runs it */
+
+/* Runs the current call on this CPU if it is still owed; from the IPI or a waiter. */
+static void run_owed_call(void)
+{
+    if (__atomic_exchange_n(&call_wanted[smp_processor_id()], false, __ATOMIC_ACQ_REL)) {
+        call.fn(call.data);
+        __atomic_fetch_sub(&call.pending, 1, __ATOMIC_RELEASE);
+    }
+}
 
 static void call_function_interrupt(struct cpu_user_regs *regs)
 {
-    void (*fn)(void *) = call.fn;
-    void *data = call.data;
-
-    fn(data);
-    __atomic_fetch_sub(&call.pending, 1, __ATOMIC_RELEASE);
+    run_owed_call();
 }
 
 static void event_check_interrupt(struct cpu_user_regs *regs)
@@ -34,20 +40,31 @@ static void event_check_interrupt(struct cpu_user_regs *regs)
     /* Waking from hlt is the point; the idle loop runs the softirqs. */
 }
 
+/*
+ * Runs fn on every other online CPU and waits for all of them. Callers may have
+ * interrupts off (guest page-fault emulation flushes TLBs this way), so a CPU waiting
+ * for call_lock answers the call in flight itself: two CPUs calling at once cannot
+ * wait on each other.
+ */
 void smp_call_function(void (*fn)(void *), void *data)
 {
     unsigned int me = smp_processor_id();
     s_time_t deadline;
 
-    spin_lock(&call_lock);
+    while (!spin_trylock(&call_lock)) {
+        run_owed_call();
+        cpu_relax();
+    }
     call.fn = fn;
     call.data = data;
     call.pending = nr_cpus_online - 1;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+        if (cpu != me && cpu_online(cpu))
+            __atomic_store_n(&call_wanted[cpu], true, __ATOMIC_SEQ_CST);
     for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
         if (cpu != me && cpu_online(cpu))
             apic_send_ipi(cpu_apic_id[cpu], CALL_FUNCTION_VECTOR);
-    deadline = NOW() + SECONDS(2);
+    deadline = NOW() + SECONDS(10); /* a CPU that never answers is a hypervisor bug */
     while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE)) {
         if (NOW() > deadline)
             panic("smp_call_function: %u CPUs did not answer", call.pending);

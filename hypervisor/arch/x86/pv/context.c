@@ -175,8 +175,6 @@ static void unmap_frame(void *va)
 {
 }
 
-static void flush_guest_tlbs(uint32_t domid);
-
 static void flush_local(void *unused)
 {
     flush_tlb_local();
@@ -188,10 +186,10 @@ static void flush_local(void *unused)
  */
 void pv_flush_domain_tlbs(void)
 {
-    flush_guest_tlbs(current->domain ? current->domain->domid : DOMID_INVALID);
+    pv_flush_guest_tlbs(current->domain ? current->domain->domid : DOMID_INVALID);
 }
 
-static void flush_guest_tlbs(uint32_t domid)
+void pv_flush_guest_tlbs(uint32_t domid)
 {
     struct domain *d = current->domain;
     struct vcpu *v;
@@ -213,7 +211,7 @@ int pv_init(void)
         .map_frame = map_frame,
         .unmap_frame = unmap_frame,
         .free_page = free_domheap_page,
-        .flush_guest_tlbs = flush_guest_tlbs,
+        .flush_guest_tlbs = pv_flush_guest_tlbs,
         .may_map_foreign = gnttab_may_map_foreign,
         .validate_other = pv_desc_validate_page,
         .invalidate_other = pv_desc_invalidate_page,

@@ -53,10 +53,7 @@ int16_t arch_gnttab_map(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_
     /* Whatever the slot held is replaced, and its references dropped, as on Xen. */
     if (pv_mod_entry(v->domain->domid, *l1, *index, pte, false))
         return GNTST_general_error;
-    if (flags & GNTMAP_contains_pte)
-        flush_tlb_local();
-    else
-        invlpg(host_addr);
+    pv_flush_guest_tlbs(v->domain->domid); /* the slot's old translation, on every CPU */
     return GNTST_okay;
 }
 
@@ -78,8 +75,8 @@ int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn)
             return 0; /* the guest replaced it: gone already */
         rc = pv_mod_entry(domid, l1, index, 0, false);
         if (!rc || rc == -EPERM) {
-            /* Single-vCPU domains: other CPUs flushed when they switched CR3 away. */
-            flush_tlb_local();
+            /* the granting domain may reuse the frame: no CPU may still reach it */
+            pv_flush_guest_tlbs(domid);
             return 0;
         }
     }

@@ -15,6 +15,8 @@ void return_to_guest(void);
 int pv_init(void);
 /* Flushes this CPU's TLB and every other CPU running a vCPU of the current domain. */
 void pv_flush_domain_tlbs(void);
+/* Flushes this CPU's TLB, and the other CPUs' too when domid is the current domain's. */
+void pv_flush_guest_tlbs(uint32_t domid);
 int pv_cpu_init(unsigned int cpu);
 void pv_context_save(struct vcpu *prev);
 void pv_context_load(struct vcpu *next);
