@@ -3,7 +3,7 @@
  * back; is_up, down and up again; runstate area and vcpu_info registration; bad vcpu ids.
  * With one vCPU only the single-vCPU checks run.
  */
-#include "pv.h"
+#include "desc.h"
 
 const char test_title[] = "vcpu_op: initialise/up/is_up/down, runstate area, register_vcpu_info";
 
@@ -13,9 +13,16 @@ static uint8_t vinfo_page[4096] __attribute__((aligned(4096)));
 static volatile uint64_t ap_counter, ap_reported;
 static volatile int ap_stop;
 static struct vcpu_runstate_info runstate;
+static uint64_t ap_gdt[512] __attribute__((aligned(4096))); /* vCPU 1's GDT, from its context */
+static volatile uint64_t ap_es;
+#define AP_DATA_SEL ((5 << 3) | 3)
 
 static void __attribute__((noreturn, used)) ap_main(uint64_t magic)
 {
+    uint16_t es;
+    /* a selector of the GDT given in the context: it would fault without that GDT */
+    asm volatile("mov %1, %%es; mov %%es, %0" : "=r"(es) : "r"((uint16_t)AP_DATA_SEL));
+    ap_es = es;
     guest_printf("vcpus: vCPU 1 running (magic %#llx)\n", (unsigned long long)magic);
     ap_reported = magic;
     for (;;) {
@@ -87,6 +94,15 @@ static void check_second_vcpu(void)
     ctx.user_regs.rdi = 0xa11ce;
     ctx.ctrlreg[3] = xen_pfn_to_cr3(pv_virt_to_mfn((void *)(uintptr_t)start_info->pt_base));
     ctx.kernel_sp = ctx.user_regs.rsp;
+    ap_gdt[5] = DATA(3);
+    ASSERT_RC(pv_set_page_rw(ap_gdt, false), 0);
+    ctx.gdt_frames[0] = pv_virt_to_mfn(ap_gdt);
+    ctx.gdt_ents = 512;
+    ctx.ldt_ents = 1; /* an LDT at an unaligned address is refused */
+    ctx.ldt_base = 8;
+    ASSERT_RC(hypervisor_vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EINVAL);
+    ctx.ldt_ents = 0;
+    ctx.ldt_base = 0;
     ASSERT_RC(hypervisor_vcpu_op(VCPUOP_initialise, 1, &ctx), 0);
     ASSERT_RC(hypervisor_vcpu_op(VCPUOP_initialise, 1, &ctx), -XEN_EEXIST);
     ASSERT_RC(hypervisor_vcpu_op(VCPUOP_register_vcpu_info, 1, &ri), 0);
@@ -98,6 +114,7 @@ static void check_second_vcpu(void)
     if (!wait_for(&ap_counter, 0))
         test_failure_exit("vCPU 1 never ran");
     ASSERT_EQ(ap_reported, 0xa11ce);
+    ASSERT_EQ(ap_es, AP_DATA_SEL);
     ASSERT_RC(hypervisor_vcpu_op(VCPUOP_is_up, 1, NULL), 1);
 
     /* down from inside: it stops counting; up again: it resumes where it stopped */

@@ -241,7 +241,7 @@ static int get_frames(uint32_t domid, const mfn_t *frames, unsigned int n)
     return 0;
 }
 
-static int set_gdt(struct vcpu *v, const mfn_t *frames, unsigned int ents)
+int pv_set_gdt(struct vcpu *v, const mfn_t *frames, unsigned int ents)
 {
     mfn_t old[PV_GDT_MAX_FRAMES];
     unsigned int n = nr_frames(ents), old_n = nr_frames(v->gdt_ents);
@@ -278,7 +278,7 @@ long do_set_gdt(uint64_t frame_list, unsigned long entries)
         return -EFAULT;
     for (unsigned int i = 0; i < n; i++)
         frames[i] = (mfn_t)list[i];
-    return set_gdt(current, frames, (unsigned int)entries);
+    return pv_set_gdt(current, frames, (unsigned int)entries);
 }
 
 long do_update_descriptor(uint64_t maddr, uint64_t desc)

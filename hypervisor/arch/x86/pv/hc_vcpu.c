@@ -10,6 +10,7 @@
 #include <asm/current.h>
 #include <asm/page.h>
 #include <asm/pv.h>
+#include <asm/pv_desc.h>
 #include <asm/pv_hypercall.h>
 #include <asm/pv_mm.h>
 #include <asm/uaccess.h>
@@ -134,6 +135,19 @@ static long vcpu_initialise(struct vcpu *v, uint64_t arg)
     if (rc)
         goto out;
     pv_put_baseptr(old);
+    /* Linux starts each secondary vCPU on its per-CPU GDT: its first selector loads need it */
+    rc = -EINVAL;
+    if (c->gdt_ents > FIRST_RESERVED_GDT_ENTRY || c->ldt_ents > PV_LDT_MAX_ENTS)
+        goto out;
+    mfn_t gdt[PV_GDT_MAX_FRAMES];
+    for (unsigned int i = 0; i < PV_GDT_MAX_FRAMES; i++)
+        gdt[i] = (mfn_t)c->gdt_frames[i];
+    rc = pv_set_gdt(v, gdt, (unsigned int)c->gdt_ents);
+    if (!rc)
+        rc = pv_set_ldt(v, c->ldt_base, (unsigned int)c->ldt_ents);
+    if (rc)
+        goto out;
+    rc = -EINVAL;
     memset(&v->regs, 0, sizeof(v->regs));
     v->regs.rax = c->user_regs.rax;
     v->regs.rbx = c->user_regs.rbx;

@@ -30,6 +30,8 @@ void pv_desc_invalidate_page(struct page_info *pg, uint64_t type);
 /* Hypercalls. */
 long do_set_gdt(uint64_t frame_list, unsigned long entries);
 long do_update_descriptor(uint64_t maddr, uint64_t desc);
+/* set_gdt for v (also from VCPUOP_initialise): 0 or -EINVAL; the old frames are let go. */
+int pv_set_gdt(struct vcpu *v, const mfn_t *frames, unsigned int ents);
 /* MMUEXT_SET_LDT: 0, -EINVAL (alignment, size, range, a page not mapped read-only). */
 int pv_set_ldt(struct vcpu *v, uint64_t linear, unsigned int ents);
 
