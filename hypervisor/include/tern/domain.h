@@ -46,6 +46,9 @@ struct vcpu {
     int poll_port;                  /* SCHEDOP_poll: the one port polled, POLL_ANY or POLL_NONE */
     uint32_t virq_to_port[24];      /* NR_VIRQS */
     bool initialised;               /* has a context (VCPUOP_initialise or the builder) */
+    bool in_multicall;              /* entries of a multicall do not preempt themselves */
+    bool hcall_continued;           /* the hypercall asked to be issued again ... */
+    uint64_t hcall_args[4];         /* ... with these arguments */
     unsigned int iopl;              /* PHYSDEVOP_set_iopl: virtual IOPL */
     uint64_t runstate_va;           /* VCPUOP_register_runstate_memory_area, 0 if none */
     uint64_t time_area_va;          /* VCPUOP_register_vcpu_time_memory_area, 0 if none */

@@ -9,6 +9,7 @@
 #include <tern/grant_table.h>
 #include <tern/printk.h>
 #include <tern/sched.h>
+#include <tern/softirq.h>
 #include <asm/current.h>
 #include <asm/pv.h>
 #include <asm/pv_desc.h>
@@ -57,6 +58,28 @@ long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, un
     return hypercall_table[nr](a1, a2, a3, a4, a5);
 }
 
+bool hypercall_preempt_check(void)
+{
+    struct vcpu *v = current;
+    const struct vcpu_info *vi = v->vcpu_info;
+
+    if (v->in_multicall)
+        return false;
+    return softirq_pending(smp_processor_id()) || (vi->evtchn_upcall_pending && !vi->evtchn_upcall_mask);
+}
+
+long hypercall_continue(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4)
+{
+    struct vcpu *v = current;
+
+    v->hcall_args[0] = a1;
+    v->hcall_args[1] = a2;
+    v->hcall_args[2] = a3;
+    v->hcall_args[3] = a4;
+    v->hcall_continued = true;
+    return 0;
+}
+
 void do_guest_syscall(struct cpu_user_regs *regs)
 {
     struct vcpu *v = current;
@@ -70,6 +93,16 @@ void do_guest_syscall(struct cpu_user_regs *regs)
         do_iret(0, 0, 0, 0, 0);
         return;
     }
-    regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
-                                             regs->r10, regs->r8);
+    v->hcall_continued = false;
+    long rc = hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    if (v->hcall_continued) {
+        /* %rax keeps the hypercall number; back over the 2-byte syscall to issue it again */
+        regs->rdi = v->hcall_args[0];
+        regs->rsi = v->hcall_args[1];
+        regs->rdx = v->hcall_args[2];
+        regs->r10 = v->hcall_args[3];
+        regs->rip -= 2;
+        return;
+    }
+    regs->rax = (uint64_t)rc;
 }

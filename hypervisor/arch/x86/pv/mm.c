@@ -16,7 +16,7 @@
 #include <asm/pv_mm.h>
 #include <asm/uaccess.h>
 
-#define MAX_BATCH 4096 /* entries per call; Xen preempts long batches, we refuse them */
+#define MAX_BATCH 4096 /* entries per call inside a multicall, which cannot continue them */
 
 static uint64_t *m2p;
 static mfn_t m2p_frames;
@@ -54,48 +54,73 @@ static bool domid_is_self(unsigned long domid)
     return domid == DOMID_SELF || domid == current->domain->domid;
 }
 
-long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid)
+/*
+ * mmu_update and mmuext_op: count entries of size bytes at list, each run by one();
+ * *pdone (if given) gets how many succeeded. A long batch continues itself.
+ */
+static long run_batch(uint64_t list, unsigned long count, uint64_t pdone, unsigned long domid,
+                      size_t size, long (*one)(struct vcpu *, uint64_t))
 {
-    struct domain *d = current->domain;
+    struct vcpu *v = current;
+    uint32_t done = 0; /* *pdone is an unsigned int in the ABI */
     unsigned long i;
     long rc = 0;
 
     if (!domid_is_self(domid))
         return -EPERM; /* foreign updates come with the control domain */
-    if (count > MAX_BATCH)
+    if (count & BATCH_PREEMPTED) {
+        count &= ~BATCH_PREEMPTED;
+        if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
+            return -EFAULT;
+    }
+    if (count >= BATCH_PREEMPTED || (v->in_multicall && count > MAX_BATCH))
         return -EINVAL;
     for (i = 0; i < count; i++) {
-        struct mmu_update u;
-        if (copy_from_guest(&u, reqs + i * sizeof(u), sizeof(u))) {
-            rc = -EFAULT;
-            break;
+        if (i && !(i % BATCH_CHECK_EVERY) && hypercall_preempt_check()) {
+            done += (uint32_t)i;
+            if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
+                return -EFAULT;
+            return hypercall_continue(list + i * size, (count - i) | BATCH_PREEMPTED, pdone, domid);
         }
-        unsigned int cmd = u.ptr & 3;
-        mfn_t mfn = (u.ptr & PTE_ADDR_MASK) >> PAGE_SHIFT;
-        if (cmd == MMU_NORMAL_PT_UPDATE || cmd == MMU_PT_UPDATE_PRESERVE_AD) {
-            if (u.ptr & 4) { /* entries are 8-byte aligned */
-                rc = -EINVAL;
-                break;
-            }
-            rc = pv_mod_entry(d->domid, mfn, (u.ptr & 0xff8) >> 3, u.val,
-                              cmd == MMU_PT_UPDATE_PRESERVE_AD);
-        } else if (cmd == MMU_MACHPHYS_UPDATE) {
-            struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
-            if (!pg || !get_page(pg, d->domid)) {
-                rc = -EPERM;
-                break;
-            }
-            m2p_set(mfn, u.val);
-            put_page(pg);
-        } else {
-            rc = -ENOSYS;
-        }
+        rc = one(v, list + i * size);
         if (rc)
             break;
     }
-    if (done && copy_to_guest(done, &i, sizeof(i)))
+    done += (uint32_t)i;
+    if (pdone && copy_to_guest(pdone, &done, sizeof(done)))
         return -EFAULT;
     return rc;
+}
+
+static long mmu_update_one(struct vcpu *v, uint64_t at)
+{
+    struct mmu_update u;
+
+    if (copy_from_guest(&u, at, sizeof(u)))
+        return -EFAULT;
+    unsigned int cmd = u.ptr & 3;
+    mfn_t mfn = (u.ptr & PTE_ADDR_MASK) >> PAGE_SHIFT;
+    if (cmd == MMU_NORMAL_PT_UPDATE || cmd == MMU_PT_UPDATE_PRESERVE_AD) {
+        if (u.ptr & 4) /* entries are 8-byte aligned */
+            return -EINVAL;
+        return pv_mod_entry(v->domain->domid, mfn, (u.ptr & 0xff8) >> 3, u.val,
+                            cmd == MMU_PT_UPDATE_PRESERVE_AD);
+    }
+    if (cmd == MMU_MACHPHYS_UPDATE) {
+        struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+        if (!pg || !get_page(pg, v->domain->domid))
+            return -EPERM;
+        m2p_set(mfn, u.val);
+        put_page(pg);
+        return 0;
+    }
+    return -ENOSYS;
+}
+
+long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid)
+{
+    return run_batch(reqs, count, done, domid, sizeof(struct mmu_update),
+                     mmu_update_one);
 }
 
 /* The L1 table mapping va in the vCPU's current tables, or PV_MFN_NONE. */
@@ -209,56 +234,57 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
     }
 }
 
-long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned long domid)
+static long mmuext_entry(struct vcpu *v, uint64_t at)
 {
-    struct vcpu *v = current;
-    unsigned long i;
-    long rc = 0;
+    struct mmuext_op op;
+    long rc;
 
-    if (!domid_is_self(domid))
-        return -EPERM;
-    if (count > MAX_BATCH)
-        return -EINVAL;
-    for (i = 0; i < count; i++) {
-        struct mmuext_op op;
-        if (copy_from_guest(&op, ops + i * sizeof(op), sizeof(op))) {
-            rc = -EFAULT;
-            break;
-        }
-        rc = mmuext_one(v, &op);
-        if (rc) {
-            struct page_info *pg = mfn_valid(op.arg1.mfn) ? mfn_to_page(op.arg1.mfn) : NULL;
-            pr_debug("d%u: mmuext_op cmd %u arg %#lx (pfn %#lx, type %#lx count %#lx): %ld\n",
-                     v->domain->domid, op.cmd, (unsigned long)op.arg1.mfn,
-                     (unsigned long)m2p_get(op.arg1.mfn), pg ? (unsigned long)pg->type_info : 0ul,
-                     pg ? (unsigned long)pg->count_info : 0ul, rc);
-            break;
-        }
-    }
-    if (done && copy_to_guest(done, &i, sizeof(i)))
+    if (copy_from_guest(&op, at, sizeof(op)))
         return -EFAULT;
+    rc = mmuext_one(v, &op);
+    if (rc) {
+        struct page_info *pg = mfn_valid(op.arg1.mfn) ? mfn_to_page(op.arg1.mfn) : NULL;
+        pr_debug("d%u: mmuext_op cmd %u arg %#lx (pfn %#lx, type %#lx count %#lx): %ld\n",
+                 v->domain->domid, op.cmd, (unsigned long)op.arg1.mfn,
+                 (unsigned long)m2p_get(op.arg1.mfn), pg ? (unsigned long)pg->type_info : 0ul,
+                 pg ? (unsigned long)pg->count_info : 0ul, rc);
+    }
     return rc;
 }
 
+long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned long domid)
+{
+    return run_batch(ops, count, done, domid, sizeof(struct mmuext_op),
+                     mmuext_entry);
+}
+
+/* Each entry's result is written back; a long multicall continues between entries. */
 long do_multicall(uint64_t calls, unsigned long count)
 {
-    if (count > MAX_BATCH)
+    struct vcpu *v = current;
+
+    if (count >= BATCH_PREEMPTED)
         return -EINVAL;
     for (unsigned long i = 0; i < count; i++) {
         struct multicall_entry mc;
         uint64_t at = calls + i * sizeof(mc);
+        if (i && !(i % BATCH_CHECK_EVERY) && hypercall_preempt_check())
+            return hypercall_continue(at, count - i, 0, 0);
         if (copy_from_guest(&mc, at, sizeof(mc)))
             return -EFAULT;
         /* no nesting, and iret cannot be batched */
-        if (mc.op == __HYPERVISOR_multicall || mc.op == __HYPERVISOR_iret)
+        if (mc.op == __HYPERVISOR_multicall || mc.op == __HYPERVISOR_iret) {
             mc.result = (uint64_t)-EINVAL;
-        else
+        } else {
+            v->in_multicall = true;
             mc.result = (uint64_t)hypercall_dispatch(mc.op, mc.args[0], mc.args[1], mc.args[2],
                                                      mc.args[3], mc.args[4]);
+            v->in_multicall = false;
+        }
         if (copy_to_guest(at + __builtin_offsetof(struct multicall_entry, result), &mc.result,
                           sizeof(mc.result)))
             return -EFAULT;
-        if (current->domain->is_shutting_down)
+        if (v->domain->is_shutting_down)
             break;
     }
     return 0;

@@ -11,6 +11,17 @@ struct vcpu;
 long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,
                         unsigned long a4, unsigned long a5);
 
+/*
+ * Long batches stop where work waits on this CPU (a softirq: timers, the scheduler;
+ * or an event for the vCPU) and are issued again with what remains: the guest's
+ * `syscall` runs once more with the arguments given to hypercall_continue. Entries
+ * of a multicall never stop themselves (the multicall stops between entries).
+ */
+#define BATCH_PREEMPTED   (1ul << 31) /* in count: resumed; *done holds the work so far */
+#define BATCH_CHECK_EVERY 64
+bool hypercall_preempt_check(void);
+long hypercall_continue(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4);
+
 long do_set_trap_table(uint64_t traps);
 long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid);
 long do_stack_switch(unsigned long ss, unsigned long sp);
