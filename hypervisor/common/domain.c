@@ -236,8 +236,8 @@ static void domain_destroy(struct domain *d)
     uint64_t freed = 0;
 
     for_each_vcpu(d, v) {
-        stop_timer(&v->singleshot);
-        stop_timer(&v->poll_timer);
+        kill_timer(&v->singleshot);
+        kill_timer(&v->poll_timer);
         pv_vcpu_destroy(v);
     }
     evtchn_destroy_domain(d);

@@ -8,12 +8,14 @@
 #include <tern/time.h>
 #include <tern/timer.h>
 #include <tern/xmalloc.h>
+#include <asm/processor.h>
 
 #define TIMERS_PER_CPU 1024
 
 static struct {
     spinlock_t lock;
     struct timerq q;
+    struct timer *running; /* whose function runs now, for kill_timer */
 } cpu_timers[NR_CPUS];
 
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu)
@@ -58,6 +60,15 @@ void stop_timer(struct timer *t)
     spin_unlock_irqrestore(&cpu_timers[t->cpu].lock, flags);
 }
 
+void kill_timer(struct timer *t)
+{
+    unsigned int cpu = t->cpu;
+
+    stop_timer(t);
+    while (__atomic_load_n(&cpu_timers[cpu].running, __ATOMIC_ACQUIRE) == t)
+        cpu_relax();
+}
+
 int set_timer_on(struct timer *t, unsigned int cpu, s_time_t expires)
 {
     /*
@@ -80,9 +91,11 @@ static void timer_softirq(void)
     spin_lock_irqsave(&cpu_timers[cpu].lock, flags);
     while ((t = timerq_pop_expired(&cpu_timers[cpu].q, NOW()))) {
         /* the lock is dropped so a handler may re-arm its own timer */
+        __atomic_store_n(&cpu_timers[cpu].running, t, __ATOMIC_RELEASE);
         spin_unlock_irqrestore(&cpu_timers[cpu].lock, flags);
         t->fn(t->data);
         spin_lock_irqsave(&cpu_timers[cpu].lock, flags);
+        __atomic_store_n(&cpu_timers[cpu].running, NULL, __ATOMIC_RELEASE);
     }
     reprogram(cpu);
     spin_unlock_irqrestore(&cpu_timers[cpu].lock, flags);

@@ -8,6 +8,8 @@
 void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cpu);
 int set_timer(struct timer *t, s_time_t expires);
 void stop_timer(struct timer *t);
+/* Stops t and waits until its function is not running on any CPU: before t is freed. */
+void kill_timer(struct timer *t);
 /* Arms t on cpu, taking it off the queue of the CPU it was last armed on. */
 int set_timer_on(struct timer *t, unsigned int cpu, s_time_t expires);
 int timers_init_cpu(unsigned int cpu);
