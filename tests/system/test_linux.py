@@ -37,8 +37,9 @@ def results(run, domid=1):
             (re.match(r"TERN-TEST (\S+) (PASS|FAIL) ?(.*)", l) for l in guest_lines(run, domid)) if m}
 
 
-@pytest.mark.parametrize("vcpus", [1, 2])
+@pytest.mark.parametrize("vcpus", [1, 2, 4])
 def test_stock_kernel_passes_the_workload_checks(vcpus):
+    """4 vCPUs on 2 CPUs: vCPUs wait for each other's spinlocks and IPIs while descheduled."""
     run = boot(RUN, smp=2, mem=1024, cpu=CPU, timeout=420,
                modules=linux("tern.script=all", vcpus=vcpus))
     lines = guest_lines(run)
