@@ -59,6 +59,11 @@ static void mark_upcall(struct vcpu *v, unsigned int port)
     }
 }
 
+bool evtchn_is_pending(const struct domain *d, unsigned int port)
+{
+    return test_bit(d->shared_info->evtchn_pending, port);
+}
+
 /* SCHEDOP_poll waits on ports that are usually masked: a pending bit alone wakes it. */
 static void wake_pollers(struct domain *d, unsigned int port)
 {

@@ -29,6 +29,8 @@ long do_event_channel_op(unsigned long cmd, uint64_t arg);
 /* Raises a VIRQ bound on v (per-vCPU VIRQs) or on vCPU 0 (global ones). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 unsigned int evtchn_ports_in_use(const struct domain *d);
+/* The port's pending bit in shared_info, masked or not. */
+bool evtchn_is_pending(const struct domain *d, unsigned int port);
 /* The console port, bound to the hypervisor's console backend; and its notification. */
 int evtchn_alloc_console(struct domain *d);
 void evtchn_notify_console(struct domain *d);

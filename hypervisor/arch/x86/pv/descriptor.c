@@ -267,17 +267,14 @@ int pv_set_gdt(struct vcpu *v, const mfn_t *frames, unsigned int ents)
 
 long do_set_gdt(uint64_t frame_list, unsigned long entries)
 {
-    uint64_t list[PV_GDT_MAX_FRAMES];
-    mfn_t frames[PV_GDT_MAX_FRAMES];
+    mfn_t frames[PV_GDT_MAX_FRAMES]; /* the guest's list is of 64-bit MFNs */
     unsigned int n;
 
     if (entries > FIRST_RESERVED_GDT_ENTRY)
         return -EINVAL;
     n = nr_frames((unsigned int)entries);
-    if (copy_from_guest(list, frame_list, n * sizeof(list[0])))
+    if (copy_from_guest(frames, frame_list, n * sizeof(frames[0])))
         return -EFAULT;
-    for (unsigned int i = 0; i < n; i++)
-        frames[i] = (mfn_t)list[i];
     return pv_set_gdt(current, frames, (unsigned int)entries);
 }
 

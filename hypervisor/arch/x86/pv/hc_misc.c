@@ -1,6 +1,7 @@
 /* Small hypercalls: console_io, xen_version, vm_assist, sched_op, timers, segment bases. */
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/event.h>
 #include <tern/lib.h>
 #include <tern/printk.h>
 #include <tern/sched.h>
@@ -134,11 +135,6 @@ long do_vm_assist(unsigned long cmd, unsigned long type)
     }
 }
 
-static bool port_pending(const struct domain *d, evtchn_port_t port)
-{
-    return __atomic_load_n(&d->shared_info->evtchn_pending[port / 64], __ATOMIC_SEQ_CST) & (1ull << (port % 64));
-}
-
 /*
  * Blocks until one of the ports is pending (masked or not), an unmasked event needs
  * delivery, or the timeout passes. Linux waits for contended spinlocks this way on a
@@ -163,7 +159,7 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
     sched_vcpu_block(v);
     bool ready = !v->vcpu_info->evtchn_upcall_mask && v->vcpu_info->evtchn_upcall_pending;
     for (unsigned int i = 0; i < p.nr_ports && !ready; i++)
-        ready = port_pending(v->domain, ports[i]);
+        ready = evtchn_is_pending(v->domain, ports[i]);
     if (ready) {
         sched_vcpu_wake(v);
         return 0;

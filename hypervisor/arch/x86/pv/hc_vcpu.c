@@ -139,10 +139,7 @@ static long vcpu_initialise(struct vcpu *v, uint64_t arg)
     rc = -EINVAL;
     if (c->gdt_ents > FIRST_RESERVED_GDT_ENTRY || c->ldt_ents > PV_LDT_MAX_ENTS)
         goto out;
-    mfn_t gdt[PV_GDT_MAX_FRAMES];
-    for (unsigned int i = 0; i < PV_GDT_MAX_FRAMES; i++)
-        gdt[i] = (mfn_t)c->gdt_frames[i];
-    rc = pv_set_gdt(v, gdt, (unsigned int)c->gdt_ents);
+    rc = pv_set_gdt(v, c->gdt_frames, (unsigned int)c->gdt_ents); /* frames are MFNs */
     if (!rc)
         rc = pv_set_ldt(v, c->ldt_base, (unsigned int)c->ldt_ents);
     if (rc)
