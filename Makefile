@@ -33,10 +33,12 @@ dom0-tools: migrate snapshot-store
 iso: hypervisor
 	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern.iso
 
-# The run ISO carries Debian's kernel as a guest (GUEST=none: the hypervisor alone).
+# The run ISO carries Debian's kernel as domain 0 (GUEST=none: the hypervisor alone).
+# dom0 stays off ACPI, PCI and bounce buffers until it drives the host's hardware.
 GUEST  ?= linux
 MEM_RUN := $(if $(filter linux,$(GUEST)),1024,$(MEM))
-LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.mem=256M tern.vcpus=2 console=hvc0" \
+DOM0_ARGS ?= console=hvc0 acpi=off pci=off swiotlb=noforce
+LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.dom0 tern.mem=512M tern.vcpus=2 $(DOM0_ARGS)" \
                 "$(O)/guest-linux/initramfs.cpio.gz|tern.initrd"
 
 iso-linux: hypervisor guest-linux

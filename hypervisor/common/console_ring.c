@@ -1,8 +1,9 @@
 /*
- * The hypervisor as console backend for domains without a control domain: it drains
- * each guest's PV console ring (start_info.console.domU) to the serial line, and feeds
- * serial input into the ring of the domain that has the input focus. Ctrl-A three
- * times moves the focus: hypervisor (debug keys) -> d1 -> d2 -> ... -> hypervisor.
+ * The hypervisor as console backend for boot-time domains: it drains each guest's PV
+ * console ring (start_info.console.domU) to the serial line, and feeds serial input into
+ * the ring of the domain that has the input focus. The control domain has no ring: it
+ * writes with console_io and reads its input with CONSOLEIO_read when VIRQ_CONSOLE fires.
+ * Ctrl-A three times moves the focus: d0 -> d1 -> ... -> hypervisor (debug keys) -> d0.
  */
 #include <tern/domain.h>
 #include <tern/event.h>
@@ -16,8 +17,12 @@
 #define CTRL_A 0x01
 
 static DEFINE_SPINLOCK(ring_lock);
-static uint16_t focus; /* 0: the hypervisor */
+#define FOCUS_HV (-1)
+static int focus = FOCUS_HV; /* a domain id, or the hypervisor */
 static unsigned int ctrl_a_run;
+/* the control domain's input, waiting for CONSOLEIO_read */
+static char ctl_in[1024];
+static uint32_t ctl_in_prod, ctl_in_cons;
 
 static struct xencons_interface *ring_of(struct domain *d)
 {
@@ -67,6 +72,19 @@ static bool ring_put(struct domain *d, char c)
     return true;
 }
 
+static bool takes_input(const struct domain *d)
+{
+    return (d->console_ring || d->is_privileged) && !d->is_dying;
+}
+
+static void announce_focus(void)
+{
+    if (focus != FOCUS_HV)
+        printk(KERN_ALWAYS "*** serial input to d%d (Ctrl-A three times to switch)\n", focus);
+    else
+        printk(KERN_ALWAYS "*** serial input to the hypervisor (debug keys; 'h' for help)\n");
+}
+
 static void move_focus(void)
 {
     struct domain *d, *next = NULL;
@@ -74,21 +92,50 @@ static void move_focus(void)
 
     spin_lock_irqsave(&domain_list_lock, flags);
     list_for_each_entry(d, &domain_list, link)
-        if (d->domid > focus && d->console_ring && !d->is_dying && (!next || d->domid < next->domid))
+        if ((int)d->domid > focus && takes_input(d) && (!next || d->domid < next->domid))
             next = d;
-    focus = next ? next->domid : 0;
+    focus = next ? next->domid : FOCUS_HV;
     spin_unlock_irqrestore(&domain_list_lock, flags);
-    if (focus)
-        printk(KERN_ALWAYS "*** serial input to d%u (Ctrl-A three times to switch)\n", focus);
-    else
-        printk(KERN_ALWAYS "*** serial input to the hypervisor (debug keys; 'h' for help)\n");
+    announce_focus();
+}
+
+void console_set_focus(uint16_t domid)
+{
+    focus = domid;
+    announce_focus();
+}
+
+size_t console_read_input(char *buf, size_t n)
+{
+    unsigned long flags;
+    size_t got = 0;
+
+    spin_lock_irqsave(&ring_lock, flags);
+    while (got < n && ctl_in_cons != ctl_in_prod)
+        buf[got++] = ctl_in[ctl_in_cons++ % sizeof(ctl_in)];
+    spin_unlock_irqrestore(&ring_lock, flags);
+    return got;
+}
+
+static bool ctl_put(char c)
+{
+    unsigned long flags;
+    bool put = false;
+
+    spin_lock_irqsave(&ring_lock, flags);
+    if (ctl_in_prod - ctl_in_cons < sizeof(ctl_in)) {
+        ctl_in[ctl_in_prod++ % sizeof(ctl_in)] = c;
+        put = true;
+    }
+    spin_unlock_irqrestore(&ring_lock, flags);
+    return put;
 }
 
 void console_serial_input(int c)
 {
     struct domain *d;
     unsigned long flags;
-    bool put = false, gone = true;
+    bool put = false, gone = true, ctl = false;
 
     if (c == CTRL_A) {
         if (++ctrl_a_run == 3) {
@@ -98,7 +145,7 @@ void console_serial_input(int c)
         return;
     }
     ctrl_a_run = 0;
-    if (!focus) {
+    if (focus == FOCUS_HV) {
         console_input(c);
         return;
     }
@@ -107,12 +154,15 @@ void console_serial_input(int c)
     list_for_each_entry(d, &domain_list, link) {
         if (d->domid == focus && !d->is_dying) {
             gone = false;
-            put = ring_put(d, (char)c);
+            ctl = !d->console_ring && d->is_privileged;
+            put = ctl ? ctl_put((char)c) : ring_put(d, (char)c);
         }
     }
     spin_unlock_irqrestore(&domain_list_lock, flags);
     if (gone)
         move_focus();
+    else if (put && ctl)
+        send_global_virq_id((uint16_t)focus, VIRQ_CONSOLE);
     else if (put)
-        evtchn_notify_console_id(focus);
+        evtchn_notify_console_id((uint16_t)focus);
 }

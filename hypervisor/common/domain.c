@@ -227,6 +227,18 @@ void domain_boot_end(bool started_any)
         domain_exit_if_done(); /* they may all have ended while later ones were built */
 }
 
+/* As in Xen, the host goes the way of domain 0: off, rebooted, or off with a failure
+ * status when it crashed. */
+static void host_follow_control_domain(unsigned int code)
+{
+    if (code == SHUTDOWN_reboot) {
+        printk(KERN_ALWAYS "domain 0 rebooted: rebooting the host\n");
+        machine_reboot();
+    }
+    printk(KERN_ALWAYS "domain 0 ended: powering the host off\n");
+    machine_exit(code == SHUTDOWN_crash ? EXIT_FAILURE_STATUS : EXIT_SUCCESS_STATUS);
+}
+
 /* Runs once no vCPU of d is on a CPU (the scheduler calls it then). */
 static void domain_destroy(struct domain *d)
 {
@@ -268,10 +280,14 @@ static void domain_destroy(struct domain *d)
     evtchn_quiesce();
     printk("domain %u (%s): destroyed, %lu pages released\n", d->domid, d->name,
            (unsigned long)freed);
+    bool control = d->is_privileged && d->domid == 0;
+    unsigned int code = d->shutdown_code;
     for_each_vcpu(d, v)
         xfree(v);
     xfree(d->p2m);
     xfree(d);
+    if (control)
+        host_follow_control_domain(code);
     domain_exit_if_done();
 }
 

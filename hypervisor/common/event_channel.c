@@ -207,6 +207,20 @@ void evtchn_notify_console_id(uint16_t domid)
     spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
+void send_global_virq_id(uint16_t domid, unsigned int virq)
+{
+    unsigned long flags;
+    struct domain *d;
+
+    if (virq >= NR_VIRQ_SLOTS)
+        return;
+    spin_lock_irqsave(&evtchn_lock, flags);
+    d = domain_by_id(domid);
+    if (d && d->evtchn && d->vcpus[0] && d->vcpus[0]->virq_to_port[virq])
+        set_pending(d, d->vcpus[0]->virq_to_port[virq]);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+}
+
 /* Waits out anyone who found d under the event lock before it was unlinked. */
 void evtchn_quiesce(void)
 {

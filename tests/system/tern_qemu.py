@@ -53,7 +53,8 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
     """Boots and collects serial output until QEMU exits, `until` appears, or timeout.
 
     send: (trigger, bytes) pairs; the bytes are typed on the serial line once a line
-    containing trigger has appeared, in order."""
+    containing trigger has appeared, in order; each trigger is looked for only in the
+    lines after the one that fired the trigger before it."""
     cmd = [os.path.join(ROOT, "scripts", "qemu.sh"), "--smp", str(smp), "--mem", str(mem),
            "--machine", machine, "--cpu", cpu, "--accel", os.environ.get("ACCEL", "tcg")]
     if path == "iso":
@@ -66,6 +67,7 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     pending = list(send)
+    seen = 0  # lines before this index fired earlier triggers
     lines, stamps, buf, timed_out = [], [], b"", False
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
@@ -88,7 +90,11 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
                 raw, buf = buf.split(b"\n", 1)
                 lines.append(raw.decode(errors="replace").rstrip("\r"))
                 stamps.append(now)
-            while pending and any(pending[0][0] in l for l in lines):
+            while pending:
+                hit = next((i for i in range(seen, len(lines)) if pending[0][0] in lines[i]), None)
+                if hit is None:
+                    break
+                seen = hit + 1
                 proc.stdin.write(pending.pop(0)[1])
                 proc.stdin.flush()
             if until and any(until in l for l in lines[-20:]):

@@ -1,4 +1,4 @@
-/* Powering off: QEMU's isa-debug-exit (with a status) or ACPI S5, then halt. */
+/* Powering off: QEMU's isa-debug-exit (with a status) or ACPI S5, then halt; resetting. */
 #include <tern/acpi.h>
 #include <tern/init.h>
 #include <tern/lib.h>
@@ -37,5 +37,15 @@ void machine_exit(int status)
         outb(DEBUG_EXIT_PORT, (uint8_t)status); /* QEMU exits with (status << 1) | 1 */
     acpi_poweroff();
     printk("Power-off did not happen: halting\n");
+    machine_halt_forever();
+}
+
+void machine_reboot(void)
+{
+    local_irq_disable();
+    outb(0xcf9, 0x02); /* the PCI reset control register: a hard reset */
+    outb(0xcf9, 0x06);
+    outb(0x64, 0xfe);  /* then the keyboard controller's reset line */
+    printk("Reset did not happen: halting\n");
     machine_halt_forever();
 }

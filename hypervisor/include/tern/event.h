@@ -28,6 +28,8 @@ void evtchn_destroy_domain(struct domain *d);
 long do_event_channel_op(unsigned long cmd, uint64_t arg);
 /* Raises a VIRQ bound on v (per-vCPU VIRQs) or on vCPU 0 (global ones). */
 void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
+/* Raises a global VIRQ of domain domid, if it still exists and bound it. */
+void send_global_virq_id(uint16_t domid, unsigned int virq);
 unsigned int evtchn_ports_in_use(const struct domain *d);
 /* The port's pending bit in shared_info, masked or not. */
 bool evtchn_is_pending(const struct domain *d, unsigned int port);
@@ -39,5 +41,9 @@ void evtchn_quiesce(void);
 /* console_ring.c */
 void console_ring_drain(struct domain *d);
 void console_serial_input(int c);
+/* The control domain's console input (CONSOLEIO_read): up to n bytes, the count read. */
+size_t console_read_input(char *buf, size_t n);
+/* Gives serial input to domid (dom0 takes it from the start). */
+void console_set_focus(uint16_t domid);
 
 #endif

@@ -8,5 +8,7 @@
 
 void __attribute__((noreturn)) machine_exit(int status);
 void __attribute__((noreturn)) machine_halt_forever(void);
+/* A platform reset (QEMU with -no-reboot exits instead). */
+void __attribute__((noreturn)) machine_reboot(void);
 
 #endif

@@ -2,11 +2,14 @@
  * Boot-time domains from multiboot modules. A module's string is
  *   NAME [tern.mem=SIZE] [tern.vcpus=N] [tern.weight=W] [tern.cap=PCT] [tern.count=N] GUEST ARGS
  * and a module whose string holds `tern.initrd` is the initrd of the kernel before it.
+ * The first kernel with `tern.dom0` becomes domain 0, the privileged control and hardware
+ * domain; it is built before the others.
  * Those words are taken out; the rest (other tern.* words too) is the guest's command line.
  */
 #include <tern/bootinfo.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
+#include <tern/event.h>
 #include <tern/lib.h>
 #include <tern/printk.h>
 #include <asm/page.h>
@@ -20,7 +23,7 @@ struct guest_opts {
     char cmdline[MAX_GUEST_CMDLINE];
     uint64_t mem;
     unsigned int vcpus, weight, cap, count;
-    bool initrd;
+    bool initrd, dom0;
 };
 
 static uint64_t parse_size(const char *s, bool *ok)
@@ -76,6 +79,8 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
             const char *val = eq ? eq + 1 : "";
             if (!strcmp(word, "tern.initrd"))
                 o->initrd = true;
+            else if (!strcmp(word, "tern.dom0"))
+                o->dom0 = true;
             else if (!strncmp(word, "tern.mem=", 9))
                 o->mem = parse_size(val, &ok);
             else if (!strncmp(word, "tern.vcpus=", 11))
@@ -105,56 +110,79 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
         len += n;
     }
     if (!o->vcpus || o->vcpus > MAX_VCPUS_PER_DOMAIN || !o->count || o->count > MAX_COUNT ||
-        o->cap > 100 || o->weight > 65535 || o->mem < (1ul << 20)) {
+        o->cap > 100 || o->weight > 65535 || o->mem < (1ul << 20) || (o->dom0 && o->count != 1)) {
         *why = "tern.* option out of range";
         return -EINVAL;
     }
     return 0;
 }
 
+/* Builds the kernel of module i (and its initrd, if the next module is one). */
+static bool boot_module(unsigned int i, const struct guest_opts *o, bool dom0)
+{
+    const struct boot_module *m = &boot_info.modules[i];
+    const struct boot_module *rd = NULL;
+    struct guest_opts ro;
+    const char *why = NULL;
+    bool started = false;
+
+    if (i + 1 < boot_info.nr_modules && !parse_module_string(boot_info.modules[i + 1].cmdline, &ro, &why) &&
+        ro.initrd)
+        rd = &boot_info.modules[i + 1];
+    for (unsigned int c = 0; c < o->count; c++) {
+        struct pv_build_args a = {
+            .domid = dom0 ? 0 : domain_next_free_id(),
+            .name = o->name,
+            .image = __va(m->start),
+            .image_len = m->end - m->start,
+            .initrd = rd ? __va(rd->start) : NULL,
+            .initrd_len = rd ? rd->end - rd->start : 0,
+            .cmdline = o->cmdline,
+            .nr_pages = o->mem >> PAGE_SHIFT,
+            .nr_vcpus = o->vcpus,
+            .weight = o->weight,
+            .cap = o->cap,
+            .privileged = dom0,
+        };
+        struct domain *d;
+        int rc = pv_build_domain(&a, &d, &why);
+        if (rc) {
+            printk(KERN_ALWAYS "domain %s: not started: %s (error %d)\n", o->name, why, rc);
+            break;
+        }
+        pv_start_domain(d);
+        started = true;
+    }
+    return started;
+}
+
 void pv_boot_domains(void)
 {
     bool started = false;
+    int dom0 = -1;
+    struct guest_opts o;
+    const char *why = NULL;
 
     domain_boot_begin();
+    /* dom0 first: it takes domain id 0, and the console input starts with it */
+    for (unsigned int i = 0; i < boot_info.nr_modules && dom0 < 0; i++)
+        if (!parse_module_string(boot_info.modules[i].cmdline, &o, &why) && o.dom0 && !o.initrd) {
+            dom0 = (int)i;
+            if (boot_module(i, &o, true)) {
+                started = true;
+                console_set_focus(0);
+            }
+        }
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
-        const struct boot_module *m = &boot_info.modules[i];
-        const struct boot_module *rd = NULL;
-        struct guest_opts o, ro;
-        const char *why = NULL;
-
-        if (parse_module_string(m->cmdline, &o, &why)) {
+        if (parse_module_string(boot_info.modules[i].cmdline, &o, &why)) {
             printk(KERN_ALWAYS "module %u: not started: %s\n", i, why);
             continue;
         }
-        if (o.initrd)
-            continue; /* taken with its kernel */
-        if (i + 1 < boot_info.nr_modules && !parse_module_string(boot_info.modules[i + 1].cmdline, &ro, &why) &&
-            ro.initrd)
-            rd = &boot_info.modules[i + 1];
-        for (unsigned int c = 0; c < o.count; c++) {
-            struct pv_build_args a = {
-                .domid = domain_next_free_id(),
-                .name = o.name,
-                .image = __va(m->start),
-                .image_len = m->end - m->start,
-                .initrd = rd ? __va(rd->start) : NULL,
-                .initrd_len = rd ? rd->end - rd->start : 0,
-                .cmdline = o.cmdline,
-                .nr_pages = o.mem >> PAGE_SHIFT,
-                .nr_vcpus = o.vcpus,
-                .weight = o.weight,
-                .cap = o.cap,
-            };
-            struct domain *d;
-            int rc = pv_build_domain(&a, &d, &why);
-            if (rc) {
-                printk(KERN_ALWAYS "domain %s: not started: %s (error %d)\n", o.name, why, rc);
-                break;
-            }
-            pv_start_domain(d);
-            started = true;
-        }
+        if (o.initrd || (int)i == dom0)
+            continue; /* taken with its kernel, or already built */
+        if (o.dom0)
+            printk(KERN_ALWAYS "module %u: tern.dom0 again: built as an ordinary domain\n", i);
+        started |= boot_module(i, &o, false);
     }
     domain_boot_end(started);
 }

@@ -18,6 +18,7 @@
 #include <asm/processor.h>
 #include <asm/pv.h>
 #include <asm/pv_desc.h>
+#include <asm/pv_iomem.h>
 #include <asm/pv_mm.h>
 #include <asm/pv_hypercall.h>
 
@@ -46,6 +47,9 @@ int pv_cpu_init(unsigned int cpu)
     wrmsr(MSR_LSTAR, va);
     wrmsr(MSR_CSTAR, va);
     wrmsr(MSR_SFMASK, SFMASK_BITS);
+    /* The PAT that guests are told about (emulate.c reads it back): their PWT/PCD/PAT
+     * bits must mean on the machine what they mean to the guest. */
+    wrmsr(MSR_PAT, PV_GUEST_PAT);
     return 0;
 }
 
@@ -213,6 +217,9 @@ int pv_init(void)
         .free_page = free_domheap_page,
         .flush_guest_tlbs = pv_flush_guest_tlbs,
         .may_map_foreign = gnttab_may_map_foreign,
+        .is_io_frame = iomem_is_io_frame,
+        .may_map_io = iomem_may_map,
+        .may_set_cache_attrs = iomem_may_set_cache_attrs,
         .validate_other = pv_desc_validate_page,
         .invalidate_other = pv_desc_invalidate_page,
     };

@@ -167,14 +167,16 @@ static void fill_start_info(struct builder *b, const struct layout *l, const str
     si->nr_pages = d->p2m_size;
     si->shared_info = __pa(d->shared_info);
     si->flags = d->is_privileged ? SIF_PRIVILEGED | SIF_INITDOMAIN : 0;
-    si->store_mfn = d->p2m[(l->store - l->v_start) / PAGE_SIZE];
-    si->console.domU.mfn = d->p2m[(l->console - l->v_start) / PAGE_SIZE];
     si->pt_base = l->pt;
     si->nr_pt_frames = l->nr_pt;
     si->mfn_list = l->p2m;
     si->mod_start = a->initrd_len ? l->initrd : 0;
     si->mod_len = a->initrd_len;
     strlcpy(si->cmd_line, a->cmdline, sizeof(si->cmd_line));
+    if (d->is_privileged)
+        return; /* dom0: console through console_io, xenstore its own (XS_LOCAL) */
+    si->store_mfn = d->p2m[(l->store - l->v_start) / PAGE_SIZE];
+    si->console.domU.mfn = d->p2m[(l->console - l->v_start) / PAGE_SIZE];
     d->console_ring = (paddr_t)si->console.domU.mfn << PAGE_SHIFT;
     {
         int port = evtchn_alloc_console(d);

@@ -9,6 +9,7 @@
 #include <asm/processor.h>
 #include <asm/pv.h>
 #include <asm/pv_emul.h>
+#include <asm/pv_mm.h>
 #include <asm/uaccess.h>
 #include <asm/pv_hypercall.h>
 #include <asm/page.h>
@@ -112,7 +113,7 @@ static bool emulate_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = rdmsr(MSR_EFER) & (EFER_SCE | EFER_LME | EFER_NXE | (1u << 10));
         return true;
     case MSR_PAT:
-        *val = 0x0000050100070406ull; /* WB WT UC- UC WC WP UC UC: what Xen guests expect */
+        *val = PV_GUEST_PAT;
         return true;
     case 0x1b: /* APIC base: no APIC for PV guests */
     case 0x8b: /* microcode revision */

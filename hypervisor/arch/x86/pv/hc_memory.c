@@ -7,6 +7,7 @@
 #include <asm/page.h>
 #include <asm/pv.h>
 #include <asm/pv_hypercall.h>
+#include <asm/pv_iomem.h>
 #include <asm/uaccess.h>
 #include <public/memory.h>
 
@@ -89,7 +90,7 @@ long do_memory_op(unsigned long cmd, uint64_t arg)
 {
     struct domain *d = current->domain;
 
-    switch (cmd & 0xf) {
+    switch (cmd & MEMOP_CMD_MASK) {
     case XENMEM_increase_reservation:
     case XENMEM_decrease_reservation:
     case XENMEM_populate_physmap: {
@@ -125,6 +126,8 @@ long do_memory_op(unsigned long cmd, uint64_t arg)
         };
         return copy_to_guest(arg, &m, sizeof(m));
     }
+    case XENMEM_machine_memory_map:
+        return iomem_machine_memory_map(arg);
     case XENMEM_memory_map: {
         struct xen_memory_map map;
         struct e820entry e = { 0, d->max_pages << PAGE_SHIFT, E820_RAM };

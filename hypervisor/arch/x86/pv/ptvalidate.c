@@ -15,8 +15,10 @@
  * Choices, checked against Xen's x86-64 PV rules:
  * - L1 accepts P RW US A D G NX and the guest's bits 9-11 and 52-62. G is
  *   allowed as Xen allows it for 64-bit PV (user mappings). PWT/PCD/PAT
- *   are refused: Xen only lets domains with I/O access pick cache
- *   attributes and nothing grants that yet.
+ *   are refused unless the policy lets the domain pick cache attributes
+ *   (as Xen does only for domains with I/O access: the hardware domain).
+ * - An L1 entry may name an I/O frame (not RAM) when the policy allows it;
+ *   such entries hold no references, as Xen's DOMID_IO pages.
  * - L2..L4 accept the same minus G; PSE is refused (no superpages), and
  *   so are PWT/PCD.
  * - Linear page tables (an entry naming a table of its own level) are not
@@ -100,10 +102,13 @@ static mfn_t pte_mfn(uint64_t e)
 }
 
 /* Stateless checks of a present entry's bits. */
-static int pte_check(unsigned int level, uint64_t e)
+static int pte_check(uint32_t domid, unsigned int level, uint64_t e)
 {
     uint64_t ok = level == 1 ? PTE_FLAGS_L1 : PTE_FLAGS_LN;
 
+    if (level == 1 && (e & PV_PAGE_CACHE_BITS) && mm_ops.may_set_cache_attrs &&
+        mm_ops.may_set_cache_attrs(domid))
+        ok |= PV_PAGE_CACHE_BITS;
     if (e & ~PV_PTE_ADDR_MASK & ~ok)
         return -EINVAL;
     if (e & PV_PTE_ADDR_MASK & ~pte_addr_ok)
@@ -147,12 +152,19 @@ static bool get_foreign(uint32_t domid, struct page_info *pg, bool rw)
     return true;
 }
 
+static bool is_io_frame(mfn_t mfn)
+{
+    return mm_ops.is_io_frame && mm_ops.is_io_frame(mfn);
+}
+
 static int l1e_get_refs(uint32_t domid, uint64_t e)
 {
     struct page_info *pg = mfn_to_page(pte_mfn(e));
     bool rw = e & _PAGE_RW;
     int rc;
 
+    if (is_io_frame(pte_mfn(e)))
+        return mm_ops.may_map_io && mm_ops.may_map_io(domid, pte_mfn(e), rw) ? 0 : -EPERM;
     if (!pg)
         return -EPERM;
     if (!get_page(pg, domid) && !get_foreign(domid, pg, rw))
@@ -173,7 +185,7 @@ static int pte_get_refs(uint32_t domid, unsigned int level, uint64_t e)
 
     if (!(e & _PAGE_PRESENT))
         return 0;
-    rc = pte_check(level, e);
+    rc = pte_check(domid, level, e);
     if (rc)
         return rc;
     if (level == 1)
@@ -186,7 +198,7 @@ static void pte_put_refs(unsigned int level, uint64_t e)
 {
     struct page_info *pg;
 
-    if (!(e & _PAGE_PRESENT))
+    if (!(e & _PAGE_PRESENT) || (level == 1 && is_io_frame(pte_mfn(e))))
         return;
     pg = mfn_to_page(pte_mfn(e));
     BUG_ON(!pg); /* accepted entries name valid frames */
@@ -362,7 +374,7 @@ static int pt_update(uint32_t domid, struct page_info *pg, unsigned int level,
         return -EPERM;
     if (nv & _PAGE_PRESENT) {
         nv |= _PAGE_USER; /* guest kernel and user both run in ring 3 */
-        rc = pte_check(level, nv);
+        rc = pte_check(domid, level, nv);
         if (rc)
             return rc;
     }

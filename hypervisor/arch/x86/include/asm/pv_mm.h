@@ -30,6 +30,9 @@
 #define PV_PTE_ADDR_MASK 0x000FFFFFFFFFF000ULL
 
 #define PV_MFN_NONE (~(mfn_t)0)
+/* WB WT UC- UC WC WP UC UC: Xen's PAT, which PV guests expect and every CPU runs with. */
+#define PV_GUEST_PAT 0x0000050100070406ULL
+#define PV_PAGE_CACHE_BITS (_PAGE_PWT | _PAGE_PCD | PV_PAGE_PAT_L1)
 
 struct pv_mm_ops {
     /* A hypervisor pointer to the 4 KiB frame's contents, and its release.
@@ -39,6 +42,13 @@ struct pv_mm_ops {
     /* May `domid` map `mfn`, which it does not own, from an L1 entry
      * (grant and foreign mappings)? NULL denies every such mapping. */
     bool (*may_map_foreign)(uint32_t domid, mfn_t mfn, bool writable);
+    /* Is mfn machine I/O space (not RAM), whose mappings hold no references? Must
+     * answer the same for a frame for ever. NULL: nothing is. */
+    bool (*is_io_frame)(mfn_t mfn);
+    /* May `domid` map the I/O frame mfn, and choose cache attributes (PWT/PCD/PAT) in
+     * its L1 entries? NULL: no domain may. */
+    bool (*may_map_io)(uint32_t domid, mfn_t mfn, bool writable);
+    bool (*may_set_cache_attrs)(uint32_t domid);
     /* Passed through to the frame table, which has one set of hooks. */
     void (*free_page)(struct page_info *pg);
     /* Validation of the non-page-table types (descriptor pages); NULL

@@ -1,0 +1,14 @@
+/* Machine I/O memory and the hardware domain (arch/x86/pv/iomem.c). */
+#ifndef ASM_PV_IOMEM_H
+#define ASM_PV_IOMEM_H
+
+#include <tern/types.h>
+
+/* Not usable RAM in the firmware's memory map: I/O space, firmware, holes. */
+bool iomem_is_io_frame(mfn_t mfn);
+/* The hardware domain may map every I/O frame but the hypervisor's own devices. */
+bool iomem_may_map(uint32_t domid, mfn_t mfn, bool writable);
+bool iomem_may_set_cache_attrs(uint32_t domid);
+long iomem_machine_memory_map(uint64_t arg);
+
+#endif

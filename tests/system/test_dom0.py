@@ -1,0 +1,86 @@
+"""System tests: Debian's stock kernel as domain 0, the privileged control domain.
+
+dom0 is the boot module marked tern.dom0; its console is the hypervisor's serial line
+(console_io out, CONSOLEIO_read and VIRQ_CONSOLE in), and the host follows it when it ends."""
+import os
+import re
+
+import pytest
+
+from tern_qemu import BUILD, EXIT_FAILURE, EXIT_SUCCESS, boot
+
+LINUX = os.path.join(BUILD, "guest-linux")
+KERNEL = os.path.join(LINUX, "vmlinux")
+INITRD = os.path.join(LINUX, "initramfs.cpio.gz")
+HELLO = os.path.join(BUILD, "tests", "guests", "hello.elf")
+CPU = "qemu64,+cx16"
+# Until dom0 drives the host's hardware, keep it away from ACPI, PCI and DMA bounce buffers.
+DOM0_ARGS = "console=hvc0 acpi=off pci=off swiotlb=noforce"
+BAD = re.compile(r"WARNING:|BUG:|BUG |bad page|Oops|general protection|unable to handle|"
+                 r"multicall\(s\) failed|Kernel panic")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(KERNEL), reason="guest-linux image not built")
+
+
+def dom0(args="", mem="512M", vcpus=2):
+    return [f"{KERNEL}|tern.dom0 tern.mem={mem} tern.vcpus={vcpus} {DOM0_ARGS} {args}",
+            f"{INITRD}|tern.initrd"]
+
+
+def lines_of(run, domid):
+    return [l[len(f"(d{domid}) "):] for l in run.lines if l.startswith(f"(d{domid}) ")]
+
+
+def results(run, domid=0):
+    return {m.group(1): (m.group(2), m.group(3)) for m in
+            (re.match(r"TERN-TEST (\S+) (PASS|FAIL) ?(.*)", l) for l in lines_of(run, domid)) if m}
+
+
+def test_dom0_boots_privileged_and_passes_the_workload_checks():
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=420,
+               modules=dom0("tern.script=all_dom0"))
+    lines = lines_of(run, 0)
+    assert any("TERN-GUEST-READY" in l and "cpus=2" in l for l in lines), run.text[-3000:]
+    r = results(run)
+    for name in ("dom0", "uname", "xen", "meminfo", "clock", "memtouch", "forkexec", "threads"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-3000:])
+    assert not any("ACPI in unprivileged domain disabled" in l for l in lines)
+    assert not [l for l in lines if BAD.search(l)], [l for l in lines if BAD.search(l)]
+    # the host goes the way of dom0
+    assert "domain 0 ended: powering the host off" in run.text
+    assert run.rc == EXIT_SUCCESS
+
+
+def test_dom0_shell_takes_input_beside_a_boot_domain():
+    """Serial input starts with dom0; Ctrl-A three times moves it to the hypervisor (d1 has
+    ended by then) and back."""
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=240,
+               modules=dom0() + [HELLO],
+               send=[("Tern test guest. Checks", b"echo typed-$((6*7))\r"),
+                     ("typed-42", b"\x01\x01\x01"),
+                     ("*** serial input to the hypervisor", b"\x01\x01\x01"),
+                     ("*** serial input to d0", b"poweroff -f\r")])
+    assert any(l.endswith("typed-42") for l in lines_of(run, 0)), run.text[-3000:]
+    assert "TEST-RESULT hello: SUCCESS" in run.text
+    assert "domain 0 (vmlinux): shut down (poweroff)" in run.text
+    assert run.rc == EXIT_SUCCESS
+
+
+def test_dom0_crash_takes_the_host_down_with_a_failure_status():
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=240,
+               modules=dom0("tern.script=panic"))
+    assert "TERN-PANIC now" in run.text
+    assert "domain 0 (vmlinux): shut down (crash)" in run.text, run.text[-2000:]
+    assert "FATAL TRAP" not in run.text
+    assert run.rc == EXIT_FAILURE
+
+
+def test_domu_is_not_made_dom0():
+    """The same kernel and check as an ordinary domain: no XENFEAT_dom0."""
+    run = boot("exit=debug exit_when_done loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=240,
+               modules=[f"{KERNEL}|tern.mem=256M console=hvc0 tern.script=dom0", f"{INITRD}|tern.initrd"])
+    r = results(run, 1)
+    assert r.get("dom0", ("missing",))[0] == "FAIL", run.text[-2000:]
+    features = int(re.search(r"features=([0-9a-f]+)", r["dom0"][1]).group(1), 16)
+    assert features & 0x20 and not features & 0x800  # mmu_pt_update_preserve_ad, not dom0
+    assert "unprivileged_lines=1" in r["dom0"][1]
