@@ -16,9 +16,9 @@ PYTHON = $(shell for p in python3 /usr/bin/python3; do $$p -c 'import pytest' 2>
 
 COMPONENTS := hypervisor migrate snapshot-store dom0-tools tests/unit tests/guests guest-linux
 
-.PHONY: all deps $(COMPONENTS) iso iso-linux run run-direct test bench clean
+.PHONY: all deps $(COMPONENTS) dom0-image iso iso-linux run run-direct test bench clean
 
-all: $(COMPONENTS) iso
+all: $(COMPONENTS) dom0-image iso
 
 deps:
 	@scripts/deps.sh
@@ -30,6 +30,9 @@ migrate:
 snapshot-store: migrate
 dom0-tools: migrate snapshot-store
 
+dom0-image: dom0-tools guest-linux
+	@$(MAKE) --no-print-directory -C dom0-tools/image O=$(O)
+
 iso: hypervisor
 	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern.iso
 
@@ -39,9 +42,9 @@ GUEST  ?= linux
 MEM_RUN := $(if $(filter linux,$(GUEST)),1024,$(MEM))
 DOM0_ARGS ?= console=hvc0 acpi=off pci=off swiotlb=noforce
 LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.dom0 tern.mem=512M tern.vcpus=2 $(DOM0_ARGS)" \
-                "$(O)/guest-linux/initramfs.cpio.gz|tern.initrd"
+                "$(O)/dom0-tools/dom0-initramfs.cpio.gz|tern.initrd"
 
-iso-linux: hypervisor guest-linux
+iso-linux: hypervisor guest-linux dom0-image
 	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern-linux.iso "loglvl=info" $(LINUX_MODULES)
 
 run: deps all $(if $(filter linux,$(GUEST)),iso-linux)

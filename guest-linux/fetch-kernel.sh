@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fetches Debian's kernel image without installing it: the version apt would pick for
 # linux-image-amd64 (its candidate), downloaded with apt-get download, /boot/vmlinuz-* taken out
-# with dpkg-deb. Writes OUT/vmlinuz, OUT/vmlinuz.release and OUT/vmlinuz.pkg; leaves them alone
-# (same mtime) when the candidate has not changed. Needs no root, only apt's package lists.
+# with dpkg-deb. Writes OUT/vmlinuz, OUT/vmlinuz.release and OUT/vmlinuz.pkg, and the modules
+# dom0 loads under OUT/modules/lib/modules/RELEASE (MODULE_DIRS); leaves them alone (same mtime)
+# when the candidate has not changed. Needs no root, only apt's package lists.
 # usage: fetch-kernel.sh OUT      (KERNEL_META=package overrides linux-image-amd64)
 set -euo pipefail
 
@@ -16,7 +17,11 @@ cand=$(LC_ALL=C apt-cache policy "$meta" 2>/dev/null | awk '$1 == "Candidate:" {
   die "apt knows no version of $meta: run 'apt-get update' (scripts/deps.sh does)"
 
 mkdir -p "$out"
-if [[ -f $out/vmlinuz && -f $out/vmlinuz.pkg && $(head -n 1 "$out/vmlinuz.pkg") == "$meta=$cand" ]]; then
+# Module directories (under kernel/) that dom0 needs: Xen's device drivers and backends.
+MODULE_DIRS=(drivers/xen drivers/net/xen-netback drivers/block/xen-blkback)
+
+if [[ -f $out/vmlinuz && -f $out/vmlinuz.pkg && $(head -n 1 "$out/vmlinuz.pkg") == "$meta=$cand" &&
+      -d $out/modules ]]; then
   exit 0
 fi
 
@@ -42,14 +47,19 @@ rm -f "$metadeb"
 echo "fetch-kernel: $dep" >&2
 download "$dep"
 imgdeb=$(ls "$tmp"/*.deb)
-dpkg-deb --fsys-tarfile "$imgdeb" | tar -x -m -C "$tmp" --wildcards './boot/vmlinuz-*' ||
-  die "no /boot/vmlinuz-* in $imgdeb"
+patterns=('./boot/vmlinuz-*' './lib/modules/*/modules.order' './lib/modules/*/modules.builtin')
+for d in "${MODULE_DIRS[@]}"; do patterns+=("./lib/modules/*/kernel/$d/*"); done
+dpkg-deb --fsys-tarfile "$imgdeb" | tar -x -m -C "$tmp" --wildcards "${patterns[@]}" ||
+  die "no /boot/vmlinuz-* or dom0 modules in $imgdeb"
 images=("$tmp"/boot/vmlinuz-*)
 [[ ${#images[@]} -eq 1 && -f ${images[0]} ]] || die "expected one /boot/vmlinuz-* in $dep"
 
 release=${images[0]##*/vmlinuz-}
 printf '%s\n' "$release" >"$tmp/release"
 printf '%s\n%s\n' "$meta=$cand" "$dep" >"$tmp/pkg"
+rm -rf "$out/modules"
+mkdir -p "$out/modules/lib"
+mv "$tmp/lib/modules" "$out/modules/lib/modules"
 mv -f "${images[0]}" "$out/vmlinuz"
 mv -f "$tmp/release" "$out/vmlinuz.release"
 mv -f "$tmp/pkg" "$out/vmlinuz.pkg"

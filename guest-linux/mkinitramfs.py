@@ -6,8 +6,10 @@ applet it lists, the static workload binary with one symlink per applet, the ker
 in /etc/tern-kernel-release, and the device nodes the kernel needs before devtmpfs is mounted.
 Every entry is owned by root, with a fixed mtime, so the archive is reproducible.
 
-usage: mkinitramfs.py --rootfs DIR --busybox FILE --workload FILE --applets "a b c"
-                      --release FILE --out FILE.cpio.gz [--list FILE]
+usage: mkinitramfs.py --rootfs DIR [--rootfs DIR...] --busybox FILE --workload FILE
+                      --applets "a b c" --release FILE --out FILE.cpio.gz [--list FILE]
+                      [--add DEST=FILE...]
+Later --rootfs trees overlay earlier ones; --add puts one file (mode 0755) at DEST.
 """
 import argparse
 import gzip
@@ -143,9 +145,16 @@ def build(args):
     arc.add_file("bin/tern-work", read_static(args.workload, "workload binary"), 0o755)
     for applet in args.applets.split():
         arc.add_symlink("bin/" + applet, "tern-work")
-    add_rootfs(arc, args.rootfs)
+    for tree in args.rootfs:
+        add_rootfs(arc, tree)
+    for spec in args.add or []:
+        dest, sep, src = spec.partition("=")
+        if not sep or not dest or not src:
+            raise ValueError(f"--add wants DEST=FILE, not {spec!r}")
+        with open(src, "rb") as f:
+            arc.add_file(os.path.normpath(dest.lstrip("/")), f.read(), 0o755)
     if "init" not in arc.entries:
-        raise ValueError(f"{args.rootfs} has no init")
+        raise ValueError(f"{args.rootfs[0]} has no init")
     with open(args.release, "rb") as f:
         arc.add_file("etc/tern-kernel-release", f.read(), 0o644)
     return arc
@@ -153,9 +162,11 @@ def build(args):
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for opt in ("--rootfs", "--busybox", "--workload", "--applets", "--release", "--out"):
+    ap.add_argument("--rootfs", required=True, action="append")
+    for opt in ("--busybox", "--workload", "--applets", "--release", "--out"):
         ap.add_argument(opt, required=True)
     ap.add_argument("--list")
+    ap.add_argument("--add", action="append")
     args = ap.parse_args(argv)
     try:
         arc = build(args)

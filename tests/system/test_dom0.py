@@ -12,6 +12,7 @@ from tern_qemu import BUILD, EXIT_FAILURE, EXIT_SUCCESS, boot
 LINUX = os.path.join(BUILD, "guest-linux")
 KERNEL = os.path.join(LINUX, "vmlinux")
 INITRD = os.path.join(LINUX, "initramfs.cpio.gz")
+DOM0_INITRD = os.path.join(BUILD, "dom0-tools", "dom0-initramfs.cpio.gz")
 HELLO = os.path.join(BUILD, "tests", "guests", "hello.elf")
 CPU = "qemu64,+cx16"
 # Until dom0 drives the host's hardware, keep it away from ACPI, PCI and DMA bounce buffers.
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(KERNEL), reason="guest-linux 
 
 def dom0(args="", mem="512M", vcpus=2):
     return [f"{KERNEL}|tern.dom0 tern.mem={mem} tern.vcpus={vcpus} {DOM0_ARGS} {args}",
-            f"{INITRD}|tern.initrd"]
+            f"{DOM0_INITRD}|tern.initrd"]
 
 
 def lines_of(run, domid):
@@ -41,6 +42,12 @@ def test_dom0_boots_privileged_and_passes_the_workload_checks():
                modules=dom0("tern.script=all_dom0"))
     lines = lines_of(run, 0)
     assert any("TERN-GUEST-READY" in l and "cpus=2" in l for l in lines), run.text[-3000:]
+    # Debian's Xen modules loaded, xenfs says this is the control domain
+    ready = next(l for l in lines if l.startswith("TERN-DOM0 "))
+    assert "capabilities=control_d" in ready, ready
+    for dev in ("privcmd", "hypercall", "evtchn", "gntdev", "gntalloc", "xenbus_backend"):
+        assert dev + "," in ready, (dev, ready)
+    assert not any(l.startswith("dom0: cannot") for l in lines), run.text[-3000:]
     r = results(run)
     for name in ("dom0", "uname", "xen", "meminfo", "clock", "memtouch", "forkexec", "threads"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-3000:])
@@ -56,7 +63,7 @@ def test_dom0_shell_takes_input_beside_a_boot_domain():
     ended by then) and back."""
     run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=240,
                modules=dom0() + [HELLO],
-               send=[("Tern test guest. Checks", b"echo typed-$((6*7))\r"),
+               send=[("Tern domain 0.", b"echo typed-$((6*7))\r"),
                      ("typed-42", b"\x01\x01\x01"),
                      ("*** serial input to the hypervisor", b"\x01\x01\x01"),
                      ("*** serial input to d0", b"poweroff -f\r")])
