@@ -17,6 +17,9 @@ struct cli_cmd {
 
 /* Commands, one file each (cmd_<name>.c). */
 int cmd_store(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_domain_op(int argc, char **argv); /* pause, unpause, destroy */
 
 /* "tern: <message>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

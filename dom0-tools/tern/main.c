@@ -10,6 +10,11 @@
 /* New commands (create, list, console, save, restore, migrate, snapshot,
  * clone, destroy, ...) are added here, each in its own cmd_<name>.c. */
 static const struct cli_cmd commands[] = {
+    { "list", cmd_list, "list the domains: memory, vCPUs, state, CPU time" },
+    { "info", cmd_info, "the host: CPUs and memory" },
+    { "pause", cmd_domain_op, "pause a domain" },
+    { "unpause", cmd_domain_op, "let a paused domain run again" },
+    { "destroy", cmd_domain_op, "stop a domain at once and free what it holds" },
     { "store", cmd_store, "manage the content-addressed snapshot store" },
 };
 

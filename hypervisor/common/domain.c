@@ -44,6 +44,60 @@ struct domain *domain_by_id(uint16_t domid)
     return found;
 }
 
+struct domain *domain_get(uint16_t domid)
+{
+    struct domain *d, *found = NULL;
+    unsigned long flags;
+
+    spin_lock_irqsave(&domain_list_lock, flags);
+    list_for_each_entry(d, &domain_list, link)
+        if (d->domid == domid && !d->is_dying) {
+            __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_SEQ_CST);
+            found = d;
+        }
+    spin_unlock_irqrestore(&domain_list_lock, flags);
+    return found;
+}
+
+void domain_put(struct domain *d)
+{
+    if (!__atomic_sub_fetch(&d->refcnt, 1, __ATOMIC_SEQ_CST) && d->is_dying)
+        sched_recheck_reap();
+}
+
+void domain_pause(struct domain *d)
+{
+    sched_domain_pause(d);
+}
+
+int domain_unpause(struct domain *d)
+{
+    unsigned int n = __atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE);
+
+    do {
+        if (!n)
+            return -EINVAL;
+    } while (!__atomic_compare_exchange_n(&d->pause_count, &n, n - 1, false, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST));
+    if (n == 1)
+        sched_domain_unpaused(d);
+    return 0;
+}
+
+void domain_destroy_by_control(struct domain *d)
+{
+    struct vcpu *v;
+
+    if (!__atomic_exchange_n(&d->is_shutting_down, true, __ATOMIC_SEQ_CST)) {
+        console_ring_drain(d);
+        domain_console_flush(d);
+    }
+    printk(KERN_ALWAYS "domain %u (%s): destroyed by the control domain\n", d->domid, d->name);
+    for_each_vcpu(d, v)
+        sched_vcpu_down(v);
+    domain_kill(d);
+}
+
 unsigned int domain_count(void)
 {
     return __atomic_load_n(&nr_domains, __ATOMIC_RELAXED);
@@ -145,6 +199,29 @@ fail:
     return NULL;
 }
 
+int domain_create_controlled(uint16_t domid, const char *name, unsigned int nr_vcpus,
+                             struct domain **out)
+{
+    static DEFINE_SPINLOCK(create_lock); /* one id, one domain */
+    struct domain *d;
+
+    spin_lock(&create_lock);
+    if (domain_by_id(domid)) {
+        spin_unlock(&create_lock);
+        return -EEXIST;
+    }
+    d = domain_create(domid, name, nr_vcpus, 0, false);
+    if (d) {
+        d->is_controlled = true;
+        d->pause_count = 1; /* its vCPUs are down: nothing can have run it yet */
+    }
+    spin_unlock(&create_lock);
+    if (!d)
+        return -ENOMEM;
+    *out = d;
+    return 0;
+}
+
 int domain_alloc_memory(struct domain *d, uint64_t nr_pages)
 {
     if (nr_pages > d->max_pages - d->tot_pages)
@@ -185,6 +262,9 @@ void domain_shutdown(struct domain *d, unsigned int reason)
            (unsigned long)((NOW() - d->created) / 1000000), (unsigned long)(cpu / 1000000));
     for_each_vcpu(d, v)
         sched_vcpu_down(v);
+    send_global_virq_id(0, VIRQ_DOM_EXC); /* the control domain's toolstack watches */
+    if (d->is_controlled)
+        return; /* kept, with its shutdown code, until the control domain destroys it */
     domain_kill(d);
 }
 

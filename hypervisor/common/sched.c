@@ -175,6 +175,7 @@ static struct domain *take_reapable(void (**fn)(struct domain *))
             continue;
         for_each_vcpu(d, v)
             busy |= v->processor >= 0;
+        busy |= __atomic_load_n(&d->refcnt, __ATOMIC_ACQUIRE) != 0;
         if (!busy) {
             *fn = reap[i].fn;
             reap[i].d = NULL;
@@ -197,14 +198,49 @@ static bool within_cap(struct vcpu *v, s_time_t now)
     return v->period_used < (s_time_t)SCHED_PERIOD_NS / 100 * d->cap;
 }
 
+static bool is_paused(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->domain->pause_count, __ATOMIC_ACQUIRE) != 0;
+}
+
 static struct vcpu *pick_next(s_time_t now)
 {
     struct vcpu *v, *best = NULL;
 
     list_for_each_entry(v, &runq, runq)
-        if (within_cap(v, now) && (!best || v->vruntime < best->vruntime))
+        if (!is_paused(v) && within_cap(v, now) && (!best || v->vruntime < best->vruntime))
             best = v;
     return best;
+}
+
+void sched_domain_pause(struct domain *d)
+{
+    struct vcpu *v;
+
+    __atomic_fetch_add(&d->pause_count, 1, __ATOMIC_SEQ_CST);
+    for_each_vcpu(d, v) {
+        int cpu = __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE);
+        if (cpu >= 0)
+            cpu_raise_softirq((unsigned int)cpu, SCHEDULE_SOFTIRQ);
+    }
+    /* each CPU running one of them reschedules on its softirq and puts it down */
+    for_each_vcpu(d, v)
+        while (__atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) >= 0)
+            cpu_relax();
+}
+
+void sched_domain_unpaused(struct domain *d)
+{
+    struct vcpu *v;
+
+    for_each_vcpu(d, v)
+        if (v->state == VCPU_RUNNABLE)
+            kick_idle_cpu();
+}
+
+void sched_recheck_reap(void)
+{
+    raise_softirq(SCHEDULE_SOFTIRQ);
 }
 
 static void account(struct vcpu *v, s_time_t now)
@@ -232,7 +268,7 @@ static void schedule(void)
     account(prev, now);
     next = pick_next(now);
     /* the running vCPU keeps the CPU if nothing runnable is more deserving */
-    if (!is_idle_vcpu(prev) && prev->state == VCPU_RUNNING && within_cap(prev, now) &&
+    if (!is_idle_vcpu(prev) && prev->state == VCPU_RUNNING && !is_paused(prev) && within_cap(prev, now) &&
         (!next || (prev->vruntime <= next->vruntime && !prev->yielded)))
         next = prev;
     prev->yielded = false;

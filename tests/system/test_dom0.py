@@ -91,3 +91,22 @@ def test_domu_is_not_made_dom0():
     features = int(re.search(r"features=([0-9a-f]+)", r["dom0"][1]).group(1), 16)
     assert features & 0x20 and not features & 0x800  # mmu_pt_update_preserve_ad, not dom0
     assert "unprivileged_lines=1" in r["dom0"][1]
+
+
+SPIN = os.path.join(BUILD, "tests", "guests", "spin.elf")
+
+
+def test_toolstack_lists_pauses_and_destroys_a_domain():
+    """From dom0: tern list/info see both domains; pause stops domain 1's CPU time, unpause
+    restarts it, destroy removes it and frees its memory; refusals are clear errors."""
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=420,
+               modules=dom0("tern.script=control") + [SPIN + "|tern.mem=16M ms=600000"])
+    r = results(run)
+    for name in ("list", "pause", "destroy", "refusals"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-4000:])
+    # dom0 as the hypervisor sees it: 512 MiB (less what Linux gave back), 2 vCPUs
+    dom0_row = next(l for l in lines_of(run, 0) if l.startswith("Domain-0 "))
+    assert dom0_row.split()[3] == "2", dom0_row
+    assert 400 <= int(dom0_row.split()[2]) <= 512, dom0_row
+    assert "domain 1 (spin): destroyed by the control domain" in run.text
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS

@@ -47,6 +47,8 @@ struct vcpu {
     uint32_t virq_to_port[24];      /* NR_VIRQS */
     bool initialised;               /* has a context (VCPUOP_initialise or the builder) */
     bool in_multicall;              /* entries of a multicall do not preempt themselves */
+    struct domain *foreign;         /* during a control domain's mmu_update for another
+                                       domain: whose frames its entries may map */
     bool hcall_continued;           /* the hypercall asked to be issued again ... */
     uint64_t hcall_args[4];         /* ... with these arguments */
     unsigned int iopl;              /* PHYSDEVOP_set_iopl: virtual IOPL */
@@ -88,6 +90,11 @@ struct domain {
     /* life cycle */
     bool is_shutting_down, is_dying;
     unsigned int shutdown_code;
+    bool is_controlled;             /* made by the control domain: kept after shutdown until it
+                                       destroys it (boot modules go at once) */
+    unsigned int pause_count;       /* > 0: no vCPU of it runs (domctl pause, creation) */
+    unsigned int refcnt;            /* domain_get references: teardown waits for them */
+    uint8_t handle[16];             /* the toolstack's UUID for it */
     /* event channels */
     struct evtchn *evtchn;
     unsigned int max_evtchns;
@@ -109,11 +116,26 @@ extern spinlock_t domain_list_lock;
 
 struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_vcpus,
                              uint64_t max_pages, bool privileged);
+/* For the control domain: no memory, vCPUs down, paused once. -EEXIST, -ENOMEM. */
+int domain_create_controlled(uint16_t domid, const char *name, unsigned int nr_vcpus,
+                             struct domain **out);
+struct xen_domctl_getdomaininfo;
+void domain_fill_info(struct domain *d, struct xen_domctl_getdomaininfo *info);
 int domain_alloc_memory(struct domain *d, uint64_t nr_pages);
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void domain_kill(struct domain *d);
 struct domain *domain_by_id(uint16_t domid);
+/* domain_by_id with a reference that keeps it from being freed (not from dying); NULL if
+ * there is no such live domain. Every domain_get needs a domain_put. */
+struct domain *domain_get(uint16_t domid);
+void domain_put(struct domain *d);
+/* Synchronous: when it returns no vCPU of d is on a CPU. Not for the caller's own domain. */
+void domain_pause(struct domain *d);
+/* -EINVAL when not paused. */
+int domain_unpause(struct domain *d);
+/* Control-domain teardown: vCPUs stopped, resources released once none is on a CPU. */
+void domain_destroy_by_control(struct domain *d);
 unsigned int domain_count(void);
 /* Around building the boot modules' domains, so exit_when_done waits for all of them. */
 void domain_boot_begin(void);

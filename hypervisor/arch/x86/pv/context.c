@@ -216,7 +216,7 @@ int pv_init(void)
         .unmap_frame = unmap_frame,
         .free_page = free_domheap_page,
         .flush_guest_tlbs = pv_flush_guest_tlbs,
-        .may_map_foreign = gnttab_may_map_foreign,
+        .may_map_foreign = pv_may_map_foreign,
         .is_io_frame = iomem_is_io_frame,
         .may_map_io = iomem_may_map,
         .may_set_cache_attrs = iomem_may_set_cache_attrs,

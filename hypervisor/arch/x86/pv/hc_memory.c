@@ -14,10 +14,20 @@
 #define MAX_EXTENT_ORDER 9 /* 2 MiB extents at most */
 
 
+/* The caller's own domain, or (for the control domain) another, held: put_reservation. */
 static struct domain *reservation_domain(domid_t domid)
 {
     struct domain *d = current->domain;
-    return domid == DOMID_SELF || domid == d->domid ? d : NULL;
+
+    if (domid == DOMID_SELF || domid == d->domid)
+        return d;
+    return d->is_privileged && domid < DOMID_FIRST_RESERVED ? domain_get(domid) : NULL;
+}
+
+static void put_reservation(struct domain *d)
+{
+    if (d != current->domain)
+        domain_put(d);
 }
 
 /* Allocates extents, writing each first MFN back (PV guests are not translated). */
@@ -98,13 +108,14 @@ long do_memory_op(unsigned long cmd, uint64_t arg)
         struct domain *td;
         if (copy_from_guest(&r, arg, sizeof(r)))
             return -EFAULT;
-        if (!(td = reservation_domain(r.domid)))
-            return -EPERM;
         if (r.extent_order > MAX_EXTENT_ORDER || r.nr_extents > (1u << 20))
             return -EINVAL;
-        if (cmd == XENMEM_decrease_reservation)
-            return decrease_reservation(td, &r);
-        return increase_reservation(td, &r, cmd == XENMEM_populate_physmap);
+        if (!(td = reservation_domain(r.domid)))
+            return -EPERM;
+        long rc = cmd == XENMEM_decrease_reservation ? decrease_reservation(td, &r)
+                                                     : increase_reservation(td, &r, cmd == XENMEM_populate_physmap);
+        put_reservation(td);
+        return rc;
     }
     case XENMEM_maximum_ram_page:
         return (long)(frame_table_nr - 1);
@@ -116,7 +127,9 @@ long do_memory_op(unsigned long cmd, uint64_t arg)
             return -EFAULT;
         if (!(td = reservation_domain(domid)))
             return -EPERM;
-        return (long)(cmd == XENMEM_current_reservation ? td->tot_pages : td->max_pages);
+        long rc = (long)(cmd == XENMEM_current_reservation ? td->tot_pages : td->max_pages);
+        put_reservation(td);
+        return rc;
     }
     case XENMEM_machphys_mapping: {
         struct xen_machphys_mapping m = {

@@ -110,41 +110,32 @@ long do_physdev_op(unsigned long cmd, uint64_t arg)
     }
 }
 
-/* VCPUOP_initialise: a full context for a vCPU that has none yet. */
-static long vcpu_initialise(struct vcpu *v, uint64_t arg)
+/*
+ * Takes a whole context (VCPUOP_initialise, XEN_DOMCTL_setvcpucontext) for a vCPU that is
+ * not running: kernel L4 as its base pointer, descriptor tables, registers, traps and
+ * callbacks. Nothing changes unless the addresses, tables and base pointer are acceptable.
+ */
+long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c)
 {
     struct domain *d = v->domain;
-    struct vcpu_guest_context *c;
     mfn_t old;
     long rc;
 
-    if (v->initialised)
-        return -EEXIST;
-    c = xmalloc(struct vcpu_guest_context);
-    if (!c)
-        return -ENOMEM;
-    rc = copy_from_guest(c, arg, sizeof(*c));
-    if (rc)
-        goto out;
-    rc = -EINVAL;
     if (!canonical(c->user_regs.rip) || !canonical(c->event_callback_eip) ||
         !canonical(c->failsafe_callback_eip) || !canonical(c->syscall_callback_eip) ||
-        !canonical(c->fs_base) || !canonical(c->gs_base_kernel) || !canonical(c->gs_base_user))
-        goto out;
+        !canonical(c->fs_base) || !canonical(c->gs_base_kernel) || !canonical(c->gs_base_user) ||
+        c->gdt_ents > FIRST_RESERVED_GDT_ENTRY || c->ldt_ents > PV_LDT_MAX_ENTS)
+        return -EINVAL;
     rc = pv_new_baseptr(d->domid, xen_cr3_to_pfn(c->ctrlreg[3]), &v->guest_table, &old);
     if (rc)
-        goto out;
+        return rc;
     pv_put_baseptr(old);
     /* Linux starts each secondary vCPU on its per-CPU GDT: its first selector loads need it */
-    rc = -EINVAL;
-    if (c->gdt_ents > FIRST_RESERVED_GDT_ENTRY || c->ldt_ents > PV_LDT_MAX_ENTS)
-        goto out;
     rc = pv_set_gdt(v, c->gdt_frames, (unsigned int)c->gdt_ents); /* frames are MFNs */
     if (!rc)
         rc = pv_set_ldt(v, c->ldt_base, (unsigned int)c->ldt_ents);
     if (rc)
-        goto out;
-    rc = -EINVAL;
+        return rc;
     memset(&v->regs, 0, sizeof(v->regs));
     v->regs.rax = c->user_regs.rax;
     v->regs.rbx = c->user_regs.rbx;
@@ -180,8 +171,23 @@ static long vcpu_initialise(struct vcpu *v, uint64_t arg)
     v->gs_base_user = c->gs_base_user;
     v->kernel_mode = true;
     v->initialised = true;
-    rc = 0;
-out:
+    return 0;
+}
+
+/* VCPUOP_initialise: a full context for a vCPU that has none yet. */
+static long vcpu_initialise(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_guest_context *c;
+    long rc;
+
+    if (v->initialised)
+        return -EEXIST;
+    c = xmalloc(struct vcpu_guest_context);
+    if (!c)
+        return -ENOMEM;
+    rc = copy_from_guest(c, arg, sizeof(*c));
+    if (!rc)
+        rc = pv_vcpu_set_context(v, c);
     xfree(c);
     return rc;
 }

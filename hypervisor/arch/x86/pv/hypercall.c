@@ -48,6 +48,8 @@ static const hypercall_fn hypercall_table[64] = {
     HC(__HYPERVISOR_get_debugreg, do_get_debugreg),
     HC(__HYPERVISOR_update_descriptor, do_update_descriptor),
     HC(__HYPERVISOR_grant_table_op, do_grant_table_op),
+    HC(__HYPERVISOR_sysctl, do_sysctl),
+    HC(__HYPERVISOR_domctl, do_domctl),
 };
 
 long hypercall_dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3,

@@ -3,6 +3,8 @@
  * Page-table semantics (validation, reference counting) live in ptvalidate.c.
  */
 #include <tern/domain.h>
+#include <tern/grant_table.h>
+#include <tern/sched.h>
 #include <tern/errno.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
@@ -67,7 +69,7 @@ static long run_batch(uint64_t list, unsigned long count, uint64_t pdone, unsign
     long rc = 0;
 
     if (!domid_is_self(domid))
-        return -EPERM; /* foreign updates come with the control domain */
+        return -EPERM; /* foreign updates: mmu_update from the control domain only */
     if (count & BATCH_PREEMPTED) {
         count &= ~BATCH_PREEMPTED;
         if (pdone && copy_from_guest(&done, pdone, sizeof(done)))
@@ -117,10 +119,44 @@ static long mmu_update_one(struct vcpu *v, uint64_t at)
     return -ENOSYS;
 }
 
+/*
+ * With a foreign domid (the control domain only, as privcmd's mmap does), the entries go in
+ * the caller's own tables and may map that domain's frames; a page table of the other
+ * domain still cannot be mapped writable.
+ */
 long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid)
 {
-    return run_batch(reqs, count, done, domid, sizeof(struct mmu_update),
-                     mmu_update_one);
+    struct vcpu *v = current;
+    struct domain *fd;
+    long rc;
+
+    if (domid_is_self(domid))
+        return run_batch(reqs, count, done, DOMID_SELF, sizeof(struct mmu_update), mmu_update_one);
+    if (!v->domain->is_privileged || domid >= DOMID_FIRST_RESERVED)
+        return -EPERM;
+    if (!(fd = domain_get((uint16_t)domid)))
+        return -ESRCH;
+    v->foreign = fd;
+    rc = run_batch(reqs, count, done, DOMID_SELF, sizeof(struct mmu_update), mmu_update_one);
+    v->foreign = NULL;
+    domain_put(fd);
+    /* a continuation re-issues the call with the same foreign domid */
+    if (v->hcall_continued)
+        v->hcall_args[3] = domid;
+    return rc;
+}
+
+bool pv_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable)
+{
+    struct vcpu *v = current;
+    struct page_info *pg;
+
+    if (gnttab_may_map_foreign(domid, mfn, writable))
+        return true;
+    if (!v || is_idle_vcpu(v) || !v->foreign || v->domain->domid != domid)
+        return false;
+    pg = mfn_to_page(mfn);
+    return pg && __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE) == v->foreign->domid;
 }
 
 /* The L1 table mapping va in the vCPU's current tables, or PV_MFN_NONE. */

@@ -15,6 +15,9 @@ void return_to_guest(void);
 int pv_init(void);
 /* Flushes this CPU's TLB and every other CPU running a vCPU of the current domain. */
 void pv_flush_domain_tlbs(void);
+/* The L1 policy for frames a domain does not own: grant maps, and the control domain's
+ * foreign mapping during its mmu_update for another domain. */
+bool pv_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable);
 /* Flushes this CPU's TLB, and the other CPUs' too when domid is the current domain's. */
 void pv_flush_guest_tlbs(uint32_t domid);
 int pv_cpu_init(unsigned int cpu);
@@ -24,6 +27,9 @@ void pv_switch_to_idle(void);
 void pv_vcpu_destroy(struct vcpu *v);
 void pv_domain_relinquish(struct domain *d);
 void pv_vcpu_timer_fn(void *data);
+struct vcpu_guest_context;
+/* A whole context for a vCPU that is not running (VCPUOP_initialise, setvcpucontext). */
+long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
 void guest_exit_checks(void);
 
 /* fpu.c */

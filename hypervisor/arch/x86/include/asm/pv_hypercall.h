@@ -42,6 +42,8 @@ long do_callback_op(unsigned long cmd, uint64_t arg);
 long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
 long do_physdev_op(unsigned long cmd, uint64_t arg);
 long do_memory_op(unsigned long cmd, uint64_t arg);
+long do_domctl(uint64_t arg);
+long do_sysctl(uint64_t arg);
 long do_fpu_taskswitch(unsigned long set);
 long do_set_debugreg(unsigned long reg, uint64_t value);
 long do_get_debugreg(unsigned long reg);

@@ -1,0 +1,120 @@
+/* domctl/sysctl wrappers: fill the op in hypercall memory, issue it, copy results out. */
+#include "ctrl.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "../call/call.h"
+
+int ctrl_open(struct ctrl *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->call = call_open();
+    if (!c->call)
+        return -errno;
+    c->domctl = call_buf_alloc(c->call, sizeof(*c->domctl));
+    c->sysctl = call_buf_alloc(c->call, sizeof(*c->sysctl));
+    if (!c->domctl || !c->sysctl) {
+        ctrl_close(c);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+void ctrl_close(struct ctrl *c)
+{
+    if (c->call) {
+        call_buf_free(c->call, c->domctl, sizeof(*c->domctl));
+        call_buf_free(c->call, c->sysctl, sizeof(*c->sysctl));
+        call_close(c->call);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+int ctrl_domctl(struct ctrl *c, struct xen_domctl *op)
+{
+    long rc;
+
+    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    *c->domctl = *op;
+    rc = call_hypercall(c->call, __HYPERVISOR_domctl, (uint64_t)(uintptr_t)c->domctl, 0, 0, 0, 0);
+    *op = *c->domctl;
+    return rc < 0 ? (int)rc : 0;
+}
+
+static int sysctl(struct ctrl *c, uint32_t cmd)
+{
+    long rc;
+
+    c->sysctl->cmd = cmd;
+    c->sysctl->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    rc = call_hypercall(c->call, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)c->sysctl, 0, 0, 0, 0);
+    return rc < 0 ? (int)rc : 0;
+}
+
+int ctrl_physinfo(struct ctrl *c, struct xen_sysctl_physinfo *out)
+{
+    int rc;
+
+    memset(c->sysctl, 0, sizeof(*c->sysctl));
+    rc = sysctl(c, XEN_SYSCTL_physinfo);
+    if (!rc)
+        *out = c->sysctl->u.physinfo;
+    return rc;
+}
+
+int ctrl_domain_list(struct ctrl *c, uint16_t first, xen_domctl_getdomaininfo_t *out,
+                     unsigned int max, unsigned int *n)
+{
+    size_t len = (size_t)max * sizeof(*out);
+    xen_domctl_getdomaininfo_t *buf = call_buf_alloc(c->call, len);
+    int rc;
+
+    if (!buf)
+        return -ENOMEM;
+    memset(c->sysctl, 0, sizeof(*c->sysctl));
+    c->sysctl->u.getdomaininfolist.first_domain = first;
+    c->sysctl->u.getdomaininfolist.max_domains = max;
+    c->sysctl->u.getdomaininfolist.buffer = buf;
+    rc = sysctl(c, XEN_SYSCTL_getdomaininfolist);
+    if (!rc) {
+        *n = c->sysctl->u.getdomaininfolist.num_domains;
+        if (*n > max)
+            rc = -EPROTO;
+        else
+            memcpy(out, buf, *n * sizeof(*out));
+    }
+    call_buf_free(c->call, buf, len);
+    return rc;
+}
+
+static int simple(struct ctrl *c, uint32_t cmd, uint16_t domid)
+{
+    struct xen_domctl op = { .cmd = cmd, .domain = domid };
+    return ctrl_domctl(c, &op);
+}
+
+int ctrl_domain_info(struct ctrl *c, uint16_t domid, xen_domctl_getdomaininfo_t *out)
+{
+    struct xen_domctl op = { .cmd = XEN_DOMCTL_getdomaininfo, .domain = domid };
+    int rc = ctrl_domctl(c, &op);
+
+    if (!rc)
+        *out = op.u.getdomaininfo;
+    return rc;
+}
+
+int ctrl_domain_pause(struct ctrl *c, uint16_t domid)
+{
+    return simple(c, XEN_DOMCTL_pausedomain, domid);
+}
+
+int ctrl_domain_unpause(struct ctrl *c, uint16_t domid)
+{
+    return simple(c, XEN_DOMCTL_unpausedomain, domid);
+}
+
+int ctrl_domain_destroy(struct ctrl *c, uint16_t domid)
+{
+    return simple(c, XEN_DOMCTL_destroydomain, domid);
+}
