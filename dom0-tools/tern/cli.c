@@ -1,11 +1,14 @@
 /* Shared helpers of the tern command line: errors, JSON output, progress bar, sizes. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "state.h"
 
 void cli_err(const char *fmt, ...)
 {
@@ -158,4 +161,26 @@ const char *cli_size(uint64_t bytes, char *buf, size_t len)
     else
         snprintf(buf, len, "%.1f %s", v, unit[u]);
     return buf;
+}
+
+int cli_domain_id(const char *s, uint16_t *out)
+{
+    const char *n = s;
+    char *end;
+    unsigned long v;
+
+    if (!strcmp(s, "Domain-0")) {
+        *out = 0;
+        return 0;
+    }
+    if (!state_find(s, out))
+        return 0;
+    if (n[0] == 'd')
+        n++;
+    errno = 0;
+    v = strtoul(n, &end, 10);
+    if (errno || end == n || *end || v >= 0x7ff0)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
 }

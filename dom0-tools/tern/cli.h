@@ -20,6 +20,12 @@ int cmd_store(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_domain_op(int argc, char **argv); /* pause, unpause, destroy */
+int cmd_create(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+
+/* A domain named on the command line: a toolstack name, an id, dN, or Domain-0.
+ * 0 or -1. */
+int cli_domain_id(const char *s, uint16_t *out);
 
 /* "tern: <message>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,7 @@
 #include <public/sched.h>
 
 #include "cli.h"
+#include "state.h"
 
 #define MAX_LIST 1024
 
@@ -23,30 +24,14 @@ static int open_ctrl(struct ctrl *c)
     return rc;
 }
 
-/* "0", "17", "d17"; Domain-0 is 0. Names of created domains come with xenstore. */
-static int parse_domain(const char *s, uint16_t *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (!strcmp(s, "Domain-0")) {
-        *out = 0;
-        return 0;
-    }
-    if (s[0] == 'd')
-        s++;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v >= DOMID_FIRST_RESERVED)
-        return -1;
-    *out = (uint16_t)v;
-    return 0;
-}
-
 static void domain_name(uint16_t id, char *buf, size_t len)
 {
+    struct domain_state st;
+
     if (id == 0)
         snprintf(buf, len, "Domain-0");
+    else if (!state_load(id, &st))
+        snprintf(buf, len, "%s", st.name);
     else
         snprintf(buf, len, "d%u", id);
 }
@@ -68,7 +53,7 @@ static void state_string(uint32_t f, char s[7])
 
 static void json_domain(struct cli_json *j, const xen_domctl_getdomaininfo_t *d)
 {
-    char name[32], st[7];
+    char name[64], st[7];
 
     domain_name(d->domain, name, sizeof(name));
     state_string(d->flags, st);
@@ -123,7 +108,7 @@ int cmd_list(int argc, char **argv)
     }
     printf("%-24s %5s %8s %5s %6s %10s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
     for (unsigned int i = 0; i < n; i++) {
-        char name[32], st[7];
+        char name[64], st[7];
         domain_name(doms[i].domain, name, sizeof(name));
         state_string(doms[i].flags, st);
         printf("%-24s %5u %8llu %5u %6s %10.1f\n", name, doms[i].domain,
@@ -183,16 +168,24 @@ int cmd_domain_op(int argc, char **argv)
     uint16_t id;
     int rc = -ENOSYS;
 
-    if (argc != 2 || parse_domain(argv[1], &id)) {
-        cli_err("usage: tern %s DOMAIN (an id, dN or Domain-0)", argv[0]);
+    if (argc != 2) {
+        cli_err("usage: tern %s DOMAIN (a name, an id, dN or Domain-0)", argv[0]);
         return CLI_USAGE;
+    }
+    if (cli_domain_id(argv[1], &id)) {
+        cli_err("%s: no domain '%s'", argv[0], argv[1]);
+        return CLI_FAIL;
     }
     if (open_ctrl(&c))
         return CLI_FAIL;
+    if (!strcmp(argv[0], "destroy") && id != 0)
+        state_stop_monitor(id); /* its console mapping goes before the domain does */
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (!strcmp(argv[0], ops[i].name))
             rc = ops[i].op(&c, id);
     ctrl_close(&c);
+    if (!rc && !strcmp(argv[0], "destroy"))
+        state_forget(id); /* its monitor would too, once it notices */
     if (rc == -ESRCH)
         cli_err("%s: no domain %u", argv[0], id);
     else if (rc == -EINVAL && id == 0)

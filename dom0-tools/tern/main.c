@@ -10,6 +10,8 @@
 /* New commands (create, list, console, save, restore, migrate, snapshot,
  * clone, destroy, ...) are added here, each in its own cmd_<name>.c. */
 static const struct cli_cmd commands[] = {
+    { "create", cmd_create, "build and start a domain from a config file" },
+    { "console", cmd_console, "attach to a domain's console (Ctrl-] detaches)" },
     { "list", cmd_list, "list the domains: memory, vCPUs, state, CPU time" },
     { "info", cmd_info, "the host: CPUs and memory" },
     { "pause", cmd_domain_op, "pause a domain" },

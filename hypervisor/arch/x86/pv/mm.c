@@ -120,30 +120,37 @@ static long mmu_update_one(struct vcpu *v, uint64_t at)
 }
 
 /*
- * With a foreign domid (the control domain only, as privcmd's mmap does), the entries go in
- * the caller's own tables and may map that domain's frames; a page table of the other
- * domain still cannot be mapped writable.
+ * A batch on another domain's behalf (the control domain only): mmu_update entries still
+ * go in the caller's own tables but may map that domain's frames (privcmd's mmap);
+ * mmuext_op pins and unpins that domain's tables (the domain builder). A page table of the
+ * other domain can never be mapped writable.
  */
-long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid)
+static long run_foreign_batch(uint64_t list, unsigned long count, uint64_t done, unsigned long domid,
+                              size_t size, long (*one)(struct vcpu *, uint64_t))
 {
     struct vcpu *v = current;
     struct domain *fd;
     long rc;
 
     if (domid_is_self(domid))
-        return run_batch(reqs, count, done, DOMID_SELF, sizeof(struct mmu_update), mmu_update_one);
+        return run_batch(list, count, done, DOMID_SELF, size, one);
     if (!v->domain->is_privileged || domid >= DOMID_FIRST_RESERVED)
         return -EPERM;
     if (!(fd = domain_get((uint16_t)domid)))
         return -ESRCH;
     v->foreign = fd;
-    rc = run_batch(reqs, count, done, DOMID_SELF, sizeof(struct mmu_update), mmu_update_one);
+    rc = run_batch(list, count, done, DOMID_SELF, size, one);
     v->foreign = NULL;
     domain_put(fd);
     /* a continuation re-issues the call with the same foreign domid */
     if (v->hcall_continued)
         v->hcall_args[3] = domid;
     return rc;
+}
+
+long do_mmu_update(uint64_t reqs, unsigned long count, uint64_t done, unsigned long domid)
+{
+    return run_foreign_batch(reqs, count, done, domid, sizeof(struct mmu_update), mmu_update_one);
 }
 
 bool pv_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable)
@@ -213,10 +220,12 @@ long do_update_va_mapping(uint64_t va, uint64_t val, unsigned long flags)
 
 static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
 {
-    uint32_t domid = v->domain->domid;
+    uint32_t domid = v->foreign ? v->foreign->domid : v->domain->domid;
     mfn_t old;
     int rc;
 
+    if (v->foreign && op->cmd > MMUEXT_UNPIN_TABLE)
+        return -EPERM; /* for another domain: pinning and unpinning only */
     switch (op->cmd) {
     case MMUEXT_PIN_L1_TABLE:
     case MMUEXT_PIN_L2_TABLE:
@@ -290,8 +299,7 @@ static long mmuext_entry(struct vcpu *v, uint64_t at)
 
 long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned long domid)
 {
-    return run_batch(ops, count, done, domid, sizeof(struct mmuext_op),
-                     mmuext_entry);
+    return run_foreign_batch(ops, count, done, domid, sizeof(struct mmuext_op), mmuext_entry);
 }
 
 /* Each entry's result is written back; a long multicall continues between entries. */

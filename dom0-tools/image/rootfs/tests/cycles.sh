@@ -1,0 +1,24 @@
+# Create and destroy a Linux domU over and over (default 50), destroying it mid-boot: the
+# host's free memory comes back to the same figure, and a last one still boots.
+. /tests/lib.sh
+count=${1:-50}
+free_kib() { tern info --json | sed -n 's/.*"free_memory_kib": *\([0-9]*\).*/\1/p'; }
+sed 's/^name = .*/name = "cycle"/; s/^memory = .*/memory = 128/' /etc/tern/examples/linux.cfg > /tmp/cycle.cfg
+free0=$(free_kib)
+t0=$(cut -d' ' -f1 /proc/uptime)
+i=0 failed=0
+while [ $i -lt $count ]; do
+    tern create /tmp/cycle.cfg > /dev/null || failed=$((failed + 1))
+    tern destroy cycle || failed=$((failed + 1))
+    i=$((i + 1))
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+n=0
+while [ "$(tern list | grep -c '^cycle')" -gt 0 ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
+free1=$(free_kib)
+per=$(awk -v a="$t0" -v b="$t1" -v n="$count" 'BEGIN { printf "%.2f", (b - a) / n }')
+if [ $failed -eq 0 ] && [ "$free1" -eq "$free0" ]; then
+    tern_result cycles PASS "cycles=$count seconds_per_cycle=$per free_kib=$free0,$free1"
+else
+    tern_result cycles FAIL "failed=$failed free_kib=$free0,$free1"
+fi

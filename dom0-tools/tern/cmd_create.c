@@ -1,0 +1,111 @@
+/* `tern create CONFIG [-c]`: build a domain from a config file, leave a monitor for its
+ * console and life cycle, and optionally attach to its console. */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/build/build.h"
+#include "../lib/ctrl/ctrl.h"
+#include "cli.h"
+#include "config.h"
+#include "monitor.h"
+#include "state.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: tern create CONFIG [-c]\n"
+                    "Build and start the domain CONFIG describes (name, memory, vcpus, kernel,\n"
+                    "ramdisk, cmdline, on_poweroff/on_reboot/on_crash); -c attaches its console.\n");
+    return CLI_USAGE;
+}
+
+/* Refuses up front what would fail half-way: a taken name, too little free memory. */
+static int check(struct ctrl *c, const struct domain_config *cfg)
+{
+    struct xen_sysctl_physinfo p;
+    xen_domctl_getdomaininfo_t info;
+    uint16_t id;
+    int rc;
+
+    if (!state_find(cfg->name, &id) && !ctrl_domain_info(c, id, &info)) {
+        cli_err("create: a domain called '%s' exists already (id %u)", cfg->name, id);
+        return -EEXIST;
+    }
+    if ((rc = ctrl_physinfo(c, &p))) {
+        cli_err("create: cannot read the host's free memory: %s", strerror(-rc));
+        return rc;
+    }
+    if (p.free_pages * 4 / 1024 < cfg->memory_mib) {
+        cli_err("create: not enough memory for '%s': it needs %llu MiB, %llu MiB are free",
+                cfg->name, (unsigned long long)cfg->memory_mib,
+                (unsigned long long)(p.free_pages * 4 / 1024));
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int cmd_create(int argc, char **argv)
+{
+    struct domain_config cfg;
+    struct build_result r;
+    struct domain_state st;
+    struct ctrl c;
+    const char *path = NULL;
+    char err[512];
+    int attach = 0, rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-c"))
+            attach = 1;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return usage() ? CLI_OK : CLI_OK;
+        else if (!path && argv[i][0] != '-')
+            path = argv[i];
+        else
+            return usage();
+    }
+    if (!path)
+        return usage();
+    if (config_load(path, &cfg, err, sizeof(err))) {
+        cli_err("%s", err);
+        return CLI_FAIL;
+    }
+    if ((rc = ctrl_open(&c))) {
+        cli_err("create: cannot reach the hypervisor through /dev/xen/privcmd: %s", strerror(-rc));
+        return CLI_FAIL;
+    }
+    if (check(&c, &cfg)) {
+        ctrl_close(&c);
+        return CLI_FAIL;
+    }
+    struct build_args a = { cfg.kernel, cfg.ramdisk[0] ? cfg.ramdisk : NULL, cfg.cmdline,
+                            cfg.memory_mib * 1024, cfg.vcpus };
+    rc = build_domain(&c, &a, &r, err, sizeof(err));
+    ctrl_close(&c);
+    if (rc) {
+        cli_err("create %s: %s", cfg.name, err);
+        return CLI_FAIL;
+    }
+    memset(&st, 0, sizeof(st));
+    snprintf(st.name, sizeof(st.name), "%s", cfg.name);
+    if (!realpath(path, st.config))
+        snprintf(st.config, sizeof(st.config), "%s", path);
+    st.console_mfn = r.console_mfn;
+    st.console_port = r.console_port;
+    if ((rc = state_save(r.domid, &st)) || (rc = monitor_spawn(r.domid))) {
+        cli_err("create %s: domain %u runs, but its console cannot be set up: %s", cfg.name,
+                r.domid, strerror(-rc));
+        return CLI_FAIL;
+    }
+    printf("created %s: domain %u, %llu MiB, %u vCPUs\n", cfg.name, r.domid,
+           (unsigned long long)cfg.memory_mib, cfg.vcpus);
+    fflush(stdout);
+    if (attach) {
+        char id[8];
+        char *cargv[] = { "console", id, NULL };
+        snprintf(id, sizeof(id), "%u", r.domid);
+        return cmd_console(2, cargv);
+    }
+    return CLI_OK;
+}

@@ -1,0 +1,233 @@
+/* Parsing guest configuration files: one setting per line, checked as it is read. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONFIG (64 * 1024)
+
+struct parser {
+    const char *file;
+    unsigned int line;
+    char *err;
+    size_t err_len;
+};
+
+static int bad(struct parser *p, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(p->err, p->err_len, "%s:%u: ", p->file, p->line);
+
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < p->err_len)
+        vsnprintf(p->err + n, p->err_len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *skip_space(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+/* A quoted string into out; *s moves past it. */
+static int parse_string(struct parser *p, const char **s, char *out, size_t len)
+{
+    char q = **s;
+    const char *start = *s + 1, *end = strchr(start, q);
+
+    if (q != '"' && q != '\'')
+        return bad(p, "expected a quoted string");
+    if (!end)
+        return bad(p, "string not closed with %c", q);
+    if ((size_t)(end - start) >= len)
+        return bad(p, "string longer than %zu characters", len - 1);
+    memcpy(out, start, (size_t)(end - start));
+    out[end - start] = 0;
+    *s = end + 1;
+    return 0;
+}
+
+static int parse_uint(struct parser *p, const char **s, uint64_t max, uint64_t *out)
+{
+    char *end;
+
+    if (!isdigit((unsigned char)**s))
+        return bad(p, "expected a number");
+    errno = 0;
+    *out = strtoull(*s, &end, 10);
+    if (errno || *out > max)
+        return bad(p, "number out of range (at most %llu)", (unsigned long long)max);
+    *s = end;
+    return 0;
+}
+
+static int parse_action(struct parser *p, const char **s, enum config_action *a)
+{
+    char v[32];
+
+    if (parse_string(p, s, v, sizeof(v)))
+        return -1;
+    if (!strcmp(v, "destroy"))
+        *a = ACTION_DESTROY;
+    else if (!strcmp(v, "restart"))
+        *a = ACTION_RESTART;
+    else if (!strcmp(v, "preserve"))
+        *a = ACTION_PRESERVE;
+    else
+        return bad(p, "'%s' is not destroy, restart or preserve", v);
+    return 0;
+}
+
+static bool valid_name(const char *n)
+{
+    if (!*n || !strcmp(n, "Domain-0"))
+        return false;
+    for (; *n; n++)
+        if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_' && *n != '.')
+            return false;
+    return true;
+}
+
+static int setting(struct parser *p, const char *key, const char **s, struct domain_config *c)
+{
+    uint64_t v;
+
+    if (!strcmp(key, "name")) {
+        if (parse_string(p, s, c->name, sizeof(c->name)))
+            return -1;
+        if (!valid_name(c->name))
+            return bad(p, "name '%s': use letters, digits, '-', '_' and '.'", c->name);
+        return 0;
+    }
+    if (!strcmp(key, "memory")) {
+        if (parse_uint(p, s, 1 << 20, &v))
+            return -1;
+        if (v < 4)
+            return bad(p, "memory is in MiB and at least 4");
+        c->memory_mib = v;
+        return 0;
+    }
+    if (!strcmp(key, "vcpus") || !strcmp(key, "maxvcpus")) {
+        if (parse_uint(p, s, 8, &v))
+            return -1;
+        if (!v)
+            return bad(p, "vcpus must be 1 to 8");
+        c->vcpus = (unsigned int)v;
+        return 0;
+    }
+    if (!strcmp(key, "kernel"))
+        return parse_string(p, s, c->kernel, sizeof(c->kernel));
+    if (!strcmp(key, "ramdisk"))
+        return parse_string(p, s, c->ramdisk, sizeof(c->ramdisk));
+    if (!strcmp(key, "cmdline") || !strcmp(key, "extra"))
+        return parse_string(p, s, c->cmdline, sizeof(c->cmdline));
+    if (!strcmp(key, "on_poweroff"))
+        return parse_action(p, s, &c->on_poweroff);
+    if (!strcmp(key, "on_reboot"))
+        return parse_action(p, s, &c->on_reboot);
+    if (!strcmp(key, "on_crash"))
+        return parse_action(p, s, &c->on_crash);
+    if (!strcmp(key, "vif") || !strcmp(key, "disk"))
+        return bad(p, "'%s': guest devices are not supported yet", key);
+    return bad(p, "unknown setting '%s'", key);
+}
+
+int config_parse(const char *text, const char *file, struct domain_config *c, char *err,
+                 size_t err_len)
+{
+    struct parser p = { file, 0, err, err_len };
+    const char *line = text;
+
+    memset(c, 0, sizeof(*c));
+    c->memory_mib = 128;
+    c->vcpus = 1;
+    c->on_reboot = ACTION_RESTART;
+    while (line && *line) {
+        const char *next = strchr(line, '\n'), *s = skip_space(line);
+        char key[32];
+        size_t n = 0;
+        p.line++;
+        if (*s == '#' || *s == '\n' || *s == '\r' || !*s) {
+            line = next ? next + 1 : NULL;
+            continue;
+        }
+        while (isalnum((unsigned char)s[n]) || s[n] == '_')
+            n++;
+        if (!n || n >= sizeof(key))
+            return bad(&p, "expected a setting name");
+        memcpy(key, s, n);
+        key[n] = 0;
+        s = skip_space(s + n);
+        if (*s != '=')
+            return bad(&p, "expected '=' after '%s'", key);
+        s = skip_space(s + 1);
+        if (setting(&p, key, &s, c))
+            return -1;
+        s = skip_space(s);
+        if (*s == ';')
+            s = skip_space(s + 1);
+        if (*s && *s != '\n' && *s != '\r' && *s != '#')
+            return bad(&p, "unexpected text after the value of '%s'", key);
+        line = next ? next + 1 : NULL;
+    }
+    p.line = 0;
+    if (!c->name[0])
+        return snprintf(err, err_len, "%s: no name = \"...\"", file), -1;
+    if (!c->kernel[0])
+        return snprintf(err, err_len, "%s: no kernel = \"...\"", file), -1;
+    return 0;
+}
+
+/* A relative path in the config is relative to the config's directory. */
+static void resolve(const char *cfg, char *path, size_t len)
+{
+    const char *slash = strrchr(cfg, '/');
+    char buf[CONFIG_STR * 2];
+
+    if (!path[0] || path[0] == '/' || !slash)
+        return;
+    snprintf(buf, sizeof(buf), "%.*s/%s", (int)(slash - cfg), cfg, path);
+    if (strlen(buf) < len)
+        strcpy(path, buf);
+}
+
+int config_load(const char *path, struct domain_config *c, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "r");
+    char *text;
+    size_t n;
+    int rc;
+
+    if (!f)
+        return snprintf(err, err_len, "%s: %s", path, strerror(errno)), -1;
+    text = malloc(MAX_CONFIG + 1);
+    n = text ? fread(text, 1, MAX_CONFIG + 1, f) : 0;
+    fclose(f);
+    if (!text)
+        return snprintf(err, err_len, "%s: out of memory", path), -1;
+    if (n > MAX_CONFIG) {
+        free(text);
+        return snprintf(err, err_len, "%s: larger than %d bytes", path, MAX_CONFIG), -1;
+    }
+    text[n] = 0;
+    rc = config_parse(text, path, c, err, err_len);
+    free(text);
+    if (!rc) {
+        resolve(path, c->kernel, sizeof(c->kernel));
+        resolve(path, c->ramdisk, sizeof(c->ramdisk));
+    }
+    return rc;
+}
+
+const char *config_action_name(enum config_action a)
+{
+    return a == ACTION_RESTART ? "restart" : a == ACTION_PRESERVE ? "preserve" : "destroy";
+}
