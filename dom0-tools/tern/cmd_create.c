@@ -79,8 +79,10 @@ int cmd_create(int argc, char **argv)
         ctrl_close(&c);
         return CLI_FAIL;
     }
+    char cache[512];
+    snprintf(cache, sizeof(cache), "%s/kernels", state_run_dir());
     struct build_args a = { cfg.kernel, cfg.ramdisk[0] ? cfg.ramdisk : NULL, cfg.cmdline,
-                            cfg.memory_mib * 1024, cfg.vcpus };
+                            cfg.memory_mib * 1024, cfg.vcpus, cache };
     rc = build_domain(&c, &a, &r, err, sizeof(err));
     ctrl_close(&c);
     if (rc) {

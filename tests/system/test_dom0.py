@@ -156,3 +156,12 @@ def test_fifty_create_destroy_cycles_leak_nothing():
     r = results(run)
     assert r.get("cycles", ("missing",))[0] == "PASS", (r.get("cycles"), run.text[-4000:])
     assert run.rc == EXIT_SUCCESS
+
+
+def test_monitor_carries_out_poweroff_crash_and_reboot():
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=900,
+               modules=dom0("tern.script=lifecycle"))
+    r = results(run)
+    for name in ("on_poweroff", "on_crash", "lifecycle_memory", "on_reboot"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-4000:])
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS

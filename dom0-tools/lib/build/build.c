@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <public/event_channel.h>
@@ -41,7 +43,8 @@ struct job {
     size_t kernel_len, initrd_len;
     struct layout l;
     uint64_t nr_pages, *p2m; /* pfn -> mfn */
-    uint8_t *mem;            /* every frame, mapped in pfn order */
+    uint8_t *mem;            /* the start-of-day frames, mapped in pfn order */
+    uint64_t nr_mapped;      /* how many: the rest is scrubbed already and stays unmapped */
     char *why;
     size_t why_len;
 };
@@ -88,6 +91,48 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
     }
     *out = buf;
     *len = n;
+    return 0;
+}
+
+/*
+ * The kernel, from cache_dir when it was unpacked before: a gzip'd kernel costs seconds to
+ * inflate under emulation, and the same one is built again and again. The cache entry is
+ * named by the file's name, size and mtime, and written whole before it is renamed in.
+ */
+static int read_kernel(const char *path, const char *cache_dir, uint8_t **out, size_t *len)
+{
+    char cached[512], tmp[530];
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    uint8_t magic[2] = { 0, 0 };
+    struct stat st;
+    FILE *f;
+    int rc;
+
+    f = fopen(path, "rb");
+    if (!f)
+        return -errno;
+    rc = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (fstat(fileno(f), &st))
+        rc = 0;
+    fclose(f);
+    if (!rc || !cache_dir)
+        return read_file(path, out, len);
+    snprintf(cached, sizeof(cached), "%s/%s-%lld-%lld.elf", cache_dir, base, (long long)st.st_size,
+             (long long)st.st_mtime);
+    if (!read_file(cached, out, len))
+        return 0;
+    if ((rc = read_file(path, out, len)))
+        return rc;
+    mkdir(cache_dir, 0700);
+    snprintf(tmp, sizeof(tmp), "%s.%d", cached, (int)getpid());
+    f = fopen(tmp, "wb");
+    if (f && fwrite(*out, 1, *len, f) == *len && !fclose(f))
+        rename(tmp, cached);
+    else {
+        if (f)
+            fclose(f);
+        unlink(tmp); /* no room for the cache: the next build inflates again */
+    }
     return 0;
 }
 
@@ -245,10 +290,10 @@ static uint64_t load(struct job *j, uint64_t shared_info_mfn, struct build_resul
     const struct layout *l = &j->l;
     struct start_info *si = (struct start_info *)at(j, l->start_info);
 
+    /* populate_physmap hands out scrubbed frames: only the file's bytes need writing */
     for (unsigned int i = 0; i < j->k.nr_segments; i++) {
         const struct build_segment *s = &j->k.seg[i];
         memcpy(at(j, s->va), j->kernel + s->offset, s->filesz);
-        memset(at(j, s->va + s->filesz), 0, s->memsz - s->filesz);
     }
     if (j->initrd_len)
         memcpy(at(j, l->initrd), j->initrd, j->initrd_len);
@@ -337,7 +382,7 @@ static int build(struct job *j, struct build_result *r)
     long port;
     int rc;
 
-    if ((rc = read_file(j->a->kernel, &j->kernel, &j->kernel_len)))
+    if ((rc = read_kernel(j->a->kernel, j->a->cache_dir, &j->kernel, &j->kernel_len)))
         return fail(j, rc, "cannot read kernel %s: %s", j->a->kernel, strerror(-rc));
     if ((rc = build_parse_elf(j->kernel, j->kernel_len, &j->k, &why)))
         return fail(j, rc, "kernel %s: %s", j->a->kernel, why);
@@ -356,11 +401,12 @@ static int build(struct job *j, struct build_result *r)
     if (port <= 0)
         return fail(j, port < 0 ? (int)port : -EIO, "no console event channel");
     r->console_port = (uint32_t)port;
-    j->mem = foreign_map(j->c->call, r->domid, PROT_READ | PROT_WRITE, j->p2m, j->nr_pages, NULL);
+    j->nr_mapped = (j->l.v_end - j->l.v_start) / PAGE;
+    j->mem = foreign_map(j->c->call, r->domid, PROT_READ | PROT_WRITE, j->p2m, j->nr_mapped, NULL);
     if (!j->mem)
         return fail(j, -errno, "cannot map the new domain's memory (%s)", strerror(errno));
     l4 = load(j, info.shared_info_frame, r);
-    foreign_unmap(j->mem, j->nr_pages); /* page tables must not stay writable anywhere */
+    foreign_unmap(j->mem, j->nr_mapped); /* page tables must not stay writable anywhere */
     j->mem = NULL;
     if ((rc = pin_l4(j, r->domid, l4)) || (rc = start_vcpu0(j, r->domid, l4)))
         return rc;
@@ -385,7 +431,7 @@ int build_domain(struct ctrl *c, const struct build_args *a, struct build_result
         ctrl_domain_destroy(c, r->domid);
         r->domid = DOMID_INVALID;
     }
-    foreign_unmap(j.mem, j.nr_pages);
+    foreign_unmap(j.mem, j.nr_mapped);
     free(j.kernel);
     free(j.initrd);
     free(j.p2m);

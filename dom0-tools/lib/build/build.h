@@ -20,6 +20,7 @@ struct build_args {
     const char *cmdline;     /* may be NULL */
     uint64_t mem_kib;
     unsigned int vcpus;
+    const char *cache_dir;   /* where gzip'd kernels are kept unpacked between builds; NULL: not */
 };
 
 struct build_result {
