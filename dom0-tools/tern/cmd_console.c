@@ -1,5 +1,7 @@
 /* `tern console DOMAIN`: attach to a domain's console through its monitor. Ctrl-] (as
- * with xl) detaches; the domain keeps running. */
+ * with xl) detaches; the domain keeps running. When input is not a terminal, its end
+ * detaches too, once the output has been quiet for half a second (scripts feed a command,
+ * wait for its answer in the log, and close). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,8 +50,11 @@ static void relay(int sock)
     }
     for (;;) {
         struct pollfd p[2] = { { sock, POLLIN, 0 }, { 0, POLLIN, 0 } };
-        if (poll(p, in_open ? 2 : 1, -1) < 0 && errno != EINTR)
+        int ready = poll(p, in_open ? 2 : 1, in_open || tty ? -1 : 500);
+        if (ready < 0 && errno != EINTR)
             break;
+        if (!ready)
+            break; /* input ended and the output went quiet */
         if (p[0].revents & (POLLIN | POLLHUP)) {
             ssize_t n = read(sock, buf, sizeof(buf));
             if (n <= 0 || write(1, buf, (size_t)n) < 0)
@@ -58,7 +63,7 @@ static void relay(int sock)
         if (in_open && p[1].revents & (POLLIN | POLLHUP)) {
             ssize_t n = read(0, buf, sizeof(buf));
             if (n <= 0) {
-                in_open = 0; /* no more input: keep showing output */
+                in_open = 0; /* no more input: show what output is still coming */
                 continue;
             }
             char *d = memchr(buf, DETACH, (size_t)n);

@@ -30,8 +30,9 @@ else
     tern_result create_list FAIL "$(tern list | tr '\n' '|')"
 fi
 
-# typed input reaches the domU's shell through its console
-(echo 'echo typed-$((6*7))'; sleep 3) | timeout 20 tern console linux > /tmp/console.out
+# typed input reaches the domU's shell through its console; input ends once the answer is in
+# the log, which detaches the console
+(echo 'echo typed-$((6*7))'; wait_log typed-42 30) | timeout 60 tern console linux > /tmp/console.out
 if grep -q typed-42 /tmp/console.out && grep -q typed-42 "$log"; then
     tern_result console PASS "input and output through the monitor"
 else
