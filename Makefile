@@ -30,8 +30,10 @@ migrate:
 snapshot-store: migrate
 dom0-tools: migrate snapshot-store
 
+# DOM0_OVERLAY=DIR: a tree copied over dom0's root (relative to where make runs)
 dom0-image: dom0-tools guest-linux
-	@$(MAKE) --no-print-directory -C dom0-tools/image O=$(O)
+	@$(MAKE) --no-print-directory -C dom0-tools/image O=$(O) \
+	  $(if $(DOM0_OVERLAY),DOM0_OVERLAY=$(abspath $(DOM0_OVERLAY)))
 
 iso: hypervisor
 	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern.iso
