@@ -23,8 +23,8 @@ BAD = re.compile(r"WARNING:|BUG:|BUG |bad page|Oops|general protection|unable to
 pytestmark = pytest.mark.skipif(not os.path.exists(KERNEL), reason="guest-linux image not built")
 
 
-def dom0(args="", mem="512M", vcpus=2):
-    return [f"{KERNEL}|tern.dom0 tern.mem={mem} tern.vcpus={vcpus} {DOM0_ARGS} {args}",
+def dom0(args="", mem="512M", vcpus=2, base=DOM0_ARGS):
+    return [f"{KERNEL}|tern.dom0 tern.mem={mem} tern.vcpus={vcpus} {base} {args}",
             f"{DOM0_INITRD}|tern.initrd"]
 
 
@@ -164,4 +164,16 @@ def test_monitor_carries_out_poweroff_crash_and_reboot():
     r = results(run)
     for name in ("on_poweroff", "on_crash", "lifecycle_memory", "on_reboot"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-4000:])
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
+
+
+def test_dom0_enumerates_pci_through_conf1():
+    """With PCI on (ACPI still off), dom0's Linux finds the host's PCI devices: config space
+    reads pass through the hypervisor's mediation of ports 0xCF8/0xCFC."""
+    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=300,
+               modules=dom0("tern.script=pci", base="console=hvc0 acpi=off swiotlb=noforce"))
+    r = results(run)
+    assert r.get("pci", ("missing",))[0] == "PASS", (r.get("pci"), run.text[-4000:])
+    lines = lines_of(run, 0)
+    assert not [l for l in lines if BAD.search(l)], [l for l in lines if BAD.search(l)]
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS

@@ -95,6 +95,7 @@ struct domain {
     unsigned int pause_count;       /* > 0: no vCPU of it runs (domctl pause, creation) */
     unsigned int refcnt;            /* domain_get references: teardown waits for them */
     uint8_t handle[16];             /* the toolstack's UUID for it */
+    uint32_t pci_cf8;               /* hardware domain: its PCI conf1 address register */
     /* event channels */
     struct evtchn *evtchn;
     unsigned int max_evtchns;

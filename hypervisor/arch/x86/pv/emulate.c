@@ -9,6 +9,7 @@
 #include <asm/processor.h>
 #include <asm/pv.h>
 #include <asm/pv_emul.h>
+#include <asm/pv_iomem.h>
 #include <asm/pv_mm.h>
 #include <asm/uaccess.h>
 #include <asm/pv_hypercall.h>
@@ -197,11 +198,16 @@ static bool emulate_mov_cr(struct vcpu *v, struct cpu_user_regs *regs, bool to_c
     }
 }
 
-/* in/out for a guest kernel with virtual IOPL >= 1: no hardware is touched (reads all ones). */
+/*
+ * in/out for a guest kernel with virtual IOPL >= 1. No hardware is touched (reads are all
+ * ones, writes dropped) except PCI configuration space for the hardware domain.
+ */
 static bool emulate_port_io(struct vcpu *v, struct cpu_user_regs *regs, const uint8_t *b, size_t n)
 {
     size_t i = 0;
     unsigned int size = 4;
+    uint16_t port;
+    bool in;
     uint8_t op;
 
     if (!v->kernel_mode || v->iopl < 1)
@@ -214,21 +220,32 @@ static bool emulate_port_io(struct vcpu *v, struct cpu_user_regs *regs, const ui
         return false;
     op = b[i++];
     switch (op) {
-    case 0xe4: case 0xe5: case 0xec: case 0xed: /* in */
-        if (op == 0xe4 || op == 0xec)
-            size = 1;
-        if (size == 4)
-            regs->rax = 0xffffffffu;
-        else
-            regs->rax = (regs->rax & ~((1ul << (size * 8)) - 1)) | ((1ul << (size * 8)) - 1);
+    case 0xe4: case 0xe5: case 0xec: case 0xed:
+        in = true;
         break;
-    case 0xe6: case 0xe7: case 0xee: case 0xef: /* out: dropped */
+    case 0xe6: case 0xe7: case 0xee: case 0xef:
+        in = false;
         break;
     default:
         return false;
     }
-    if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7)
-        i++; /* imm8 port */
+    if (op == 0xe4 || op == 0xec || op == 0xe6 || op == 0xee)
+        size = 1;
+    if (op <= 0xe7) {
+        if (i >= n)
+            return false;
+        port = b[i++]; /* imm8 */
+    } else {
+        port = (uint16_t)regs->rdx;
+    }
+    uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
+    bool conf = v->domain->is_privileged && pci_conf_port(port, size);
+    if (in) {
+        uint64_t val = conf ? pci_conf_read(v->domain, port, size) & mask : mask;
+        regs->rax = size == 4 ? val : (regs->rax & ~mask) | val;
+    } else if (conf) {
+        pci_conf_write(v->domain, port, size, (uint32_t)(regs->rax & mask));
+    }
     regs->rip += i;
     return true;
 }

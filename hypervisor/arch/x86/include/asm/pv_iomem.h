@@ -11,4 +11,10 @@ bool iomem_may_map(uint32_t domid, mfn_t mfn, bool writable);
 bool iomem_may_set_cache_attrs(uint32_t domid);
 long iomem_machine_memory_map(uint64_t arg);
 
+/* PCI configuration space through the conf1 ports, for the hardware domain (pci_conf.c). */
+struct domain;
+bool pci_conf_port(uint16_t port, unsigned int size);
+uint32_t pci_conf_read(struct domain *d, uint16_t port, unsigned int size);
+void pci_conf_write(struct domain *d, uint16_t port, unsigned int size, uint32_t v);
+
 #endif
