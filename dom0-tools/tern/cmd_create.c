@@ -12,9 +12,9 @@
 #include "monitor.h"
 #include "state.h"
 
-static int usage(void)
+static int usage(FILE *f)
 {
-    fprintf(stderr, "usage: tern create CONFIG [-c]\n"
+    fprintf(f, "usage: tern create CONFIG [-c]\n"
                     "Build and start the domain CONFIG describes (name, memory, vcpus, kernel,\n"
                     "ramdisk, cmdline, on_poweroff/on_reboot/on_crash); -c attaches its console.\n");
     return CLI_USAGE;
@@ -59,14 +59,14 @@ int cmd_create(int argc, char **argv)
         if (!strcmp(argv[i], "-c"))
             attach = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return usage() ? CLI_OK : CLI_OK;
+            return usage(stdout), CLI_OK;
         else if (!path && argv[i][0] != '-')
             path = argv[i];
         else
-            return usage();
+            return usage(stderr);
     }
     if (!path)
-        return usage();
+        return usage(stderr);
     if (config_load(path, &cfg, err, sizeof(err))) {
         cli_err("%s", err);
         return CLI_FAIL;

@@ -31,30 +31,37 @@ BOOT_PARAM_BOOL("exit_when_done", opt_exit_when_done);
 static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash", "watchdog",
                                               "soft_reset" };
 
+/* Caller holds domain_list_lock: the live domain domid, or NULL. */
+static struct domain *find_live(uint16_t domid)
+{
+    struct domain *d;
+
+    list_for_each_entry(d, &domain_list, link)
+        if (d->domid == domid && !d->is_dying)
+            return d;
+    return NULL;
+}
+
 struct domain *domain_by_id(uint16_t domid)
 {
-    struct domain *d, *found = NULL;
+    struct domain *found;
     unsigned long flags;
 
     spin_lock_irqsave(&domain_list_lock, flags);
-    list_for_each_entry(d, &domain_list, link)
-        if (d->domid == domid && !d->is_dying)
-            found = d;
+    found = find_live(domid);
     spin_unlock_irqrestore(&domain_list_lock, flags);
     return found;
 }
 
 struct domain *domain_get(uint16_t domid)
 {
-    struct domain *d, *found = NULL;
+    struct domain *found;
     unsigned long flags;
 
     spin_lock_irqsave(&domain_list_lock, flags);
-    list_for_each_entry(d, &domain_list, link)
-        if (d->domid == domid && !d->is_dying) {
-            __atomic_fetch_add(&d->refcnt, 1, __ATOMIC_SEQ_CST);
-            found = d;
-        }
+    found = find_live(domid);
+    if (found)
+        __atomic_fetch_add(&found->refcnt, 1, __ATOMIC_SEQ_CST);
     spin_unlock_irqrestore(&domain_list_lock, flags);
     return found;
 }

@@ -8,17 +8,12 @@ import re
 import pytest
 
 from tern_qemu import BUILD, EXIT_FAILURE, EXIT_SUCCESS, boot
+from test_linux import BAD, CPU, INITRD, KERNEL
 
-LINUX = os.path.join(BUILD, "guest-linux")
-KERNEL = os.path.join(LINUX, "vmlinux")
-INITRD = os.path.join(LINUX, "initramfs.cpio.gz")
-DOM0_INITRD = os.path.join(BUILD, "dom0-tools", "dom0-initramfs.cpio.gz")
 HELLO = os.path.join(BUILD, "tests", "guests", "hello.elf")
-CPU = "qemu64,+cx16"
+DOM0_INITRD = os.path.join(BUILD, "dom0-tools", "dom0-initramfs.cpio.gz")
 # Until dom0 drives the host's hardware, keep it away from ACPI, PCI and DMA bounce buffers.
 DOM0_ARGS = "console=hvc0 acpi=off pci=off swiotlb=noforce"
-BAD = re.compile(r"WARNING:|BUG:|BUG |bad page|Oops|general protection|unable to handle|"
-                 r"multicall\(s\) failed|Kernel panic")
 
 pytestmark = pytest.mark.skipif(not os.path.exists(KERNEL), reason="guest-linux image not built")
 

@@ -395,8 +395,10 @@ static int build(struct job *j, struct build_result *r)
         return fail(j, -ENOMEM, "no memory for the p2m list");
     if ((rc = create(j, &r->domid)))
         return rc;
-    if ((rc = populate(j, r->domid)) || (rc = ctrl_domain_info(j->c, r->domid, &info)))
-        return rc < 0 && !*j->why ? fail(j, rc, "cannot query the new domain") : rc;
+    if ((rc = populate(j, r->domid)))
+        return rc;
+    if ((rc = ctrl_domain_info(j->c, r->domid, &info)))
+        return fail(j, rc, "cannot query the new domain (%s)", strerror(-rc));
     port = alloc_unbound(j, r->domid);
     if (port <= 0)
         return fail(j, port < 0 ? (int)port : -EIO, "no console event channel");

@@ -41,9 +41,9 @@ struct xen_domctl_createdomain {
     uint32_t flags;               /* XEN_DOMCTL_CDF_* */
     uint32_t iommu_opts;
     uint32_t max_vcpus;           /* 1 .. the hypervisor's limit */
-    uint32_t max_evtchn_port;     /* highest event-channel port; clamped to what we offer */
-    int32_t max_grant_frames;     /* < 0: the default */
-    int32_t max_maptrack_frames;  /* < 0: the default */
+    uint32_t max_evtchn_port;     /* ignored: every domain gets the default port count */
+    int32_t max_grant_frames;     /* ignored: the default */
+    int32_t max_maptrack_frames;  /* ignored: the default */
     uint32_t grant_opts;          /* low 4 bits: grant table version (0 = default, 1) */
     uint32_t vmtrace_size;        /* must be 0 */
     uint32_t cpupool_id;          /* must be 0 */
@@ -107,9 +107,9 @@ struct xen_domctl_max_vcpus {
 };
 
 /*
- * setvcpucontext / getvcpucontext: vCPU `vcpu` of a paused domain (getvcpucontext:
- * -EBUSY if it is not paused and this is not the caller; setvcpucontext: -EBUSY unless
- * the domain is paused). ctxt is a vcpu_guest_context; set takes CR3 (ctrlreg[3]) as the
+ * setvcpucontext: vCPU `vcpu` of a domain paused by the control domain (-EBUSY otherwise).
+ * getvcpucontext (13) uses the same struct and is not implemented yet (-ENOSYS); it comes
+ * with save/restore. ctxt is a vcpu_guest_context; set takes CR3 (ctrlreg[3]) as the
  * kernel L4 (validated and pinned as a base pointer), CR1 as the user L4, the GDT frames,
  * trap table, callbacks and registers, and brings the vCPU up with VGCF_online.
  */
@@ -190,7 +190,7 @@ XEN_ABI_OFFSET(struct xen_domctl, u, 16);
 #define XEN_DOMCTL_getdomaininfo      5
 #define XEN_DOMCTL_max_mem            11
 #define XEN_DOMCTL_setvcpucontext     12
-#define XEN_DOMCTL_getvcpucontext     13
+#define XEN_DOMCTL_getvcpucontext     13 /* not yet: -ENOSYS */
 #define XEN_DOMCTL_getvcpuinfo        14
 #define XEN_DOMCTL_max_vcpus          15
 #define XEN_DOMCTL_set_address_size   35
