@@ -22,6 +22,8 @@ int cmd_info(int argc, char **argv);
 int cmd_domain_op(int argc, char **argv); /* pause, unpause, destroy */
 int cmd_create(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_xs(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv); /* shutdown, reboot */
 
 /* A domain named on the command line: a toolstack name, an id, dN, or Domain-0.
  * 0 or -1. */

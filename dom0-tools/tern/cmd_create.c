@@ -11,6 +11,7 @@
 #include "config.h"
 #include "monitor.h"
 #include "state.h"
+#include "xsdom.h"
 
 static int usage(FILE *f)
 {
@@ -84,8 +85,12 @@ int cmd_create(int argc, char **argv)
     struct build_args a = { cfg.kernel, cfg.ramdisk[0] ? cfg.ramdisk : NULL, cfg.cmdline,
                             cfg.memory_mib * 1024, cfg.vcpus, cache };
     rc = build_domain(&c, &a, &r, err, sizeof(err));
-    ctrl_close(&c);
+    if (!rc && (rc = xsdom_setup(&cfg, &r, err, sizeof(err)))) {
+        xsdom_forget(r.domid);
+        ctrl_domain_destroy(&c, r.domid);
+    }
     if (rc) {
+        ctrl_close(&c);
         cli_err("create %s: %s", cfg.name, err);
         return CLI_FAIL;
     }
@@ -95,9 +100,17 @@ int cmd_create(int argc, char **argv)
         snprintf(st.config, sizeof(st.config), "%s", path);
     st.console_mfn = r.console_mfn;
     st.console_port = r.console_port;
+    /* the monitor serves its console from the first line on */
     if ((rc = state_save(r.domid, &st)) || (rc = monitor_spawn(r.domid))) {
-        cli_err("create %s: domain %u runs, but its console cannot be set up: %s", cfg.name,
-                r.domid, strerror(-rc));
+        cli_err("create %s: domain %u is built, but its console cannot be set up (%s); "
+                "it stays paused", cfg.name, r.domid, strerror(-rc));
+        ctrl_close(&c);
+        return CLI_FAIL;
+    }
+    rc = ctrl_domain_unpause(&c, r.domid);
+    ctrl_close(&c);
+    if (rc) {
+        cli_err("create %s: cannot unpause domain %u: %s", cfg.name, r.domid, strerror(-rc));
         return CLI_FAIL;
     }
     printf("created %s: domain %u, %llu MiB, %u vCPUs\n", cfg.name, r.domid,

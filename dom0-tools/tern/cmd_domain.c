@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "state.h"
+#include "xsdom.h"
 
 #define MAX_LIST 1024
 
@@ -178,8 +179,10 @@ int cmd_domain_op(int argc, char **argv)
     }
     if (open_ctrl(&c))
         return CLI_FAIL;
-    if (!strcmp(argv[0], "destroy") && id != 0)
-        state_stop_monitor(id); /* its console mapping goes before the domain does */
+    if (!strcmp(argv[0], "destroy") && id != 0) {
+        state_stop_monitor(id); /* its console and store mappings go before the domain does */
+        xsdom_forget(id);
+    }
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
         if (!strcmp(argv[0], ops[i].name))
             rc = ops[i].op(&c, id);

@@ -16,7 +16,10 @@ static const struct cli_cmd commands[] = {
     { "info", cmd_info, "the host: CPUs and memory" },
     { "pause", cmd_domain_op, "pause a domain" },
     { "unpause", cmd_domain_op, "let a paused domain run again" },
+    { "shutdown", cmd_shutdown, "ask a guest to power off (-w waits)" },
+    { "reboot", cmd_shutdown, "ask a guest to reboot (-w waits)" },
     { "destroy", cmd_domain_op, "stop a domain at once and free what it holds" },
+    { "xs", cmd_xs, "read, write, list and watch the xenstore tree" },
     { "store", cmd_store, "manage the content-addressed snapshot store" },
 };
 

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "monitor.h"
 #include "state.h"
+#include "xsdom.h"
 
 static volatile sig_atomic_t stop;
 
@@ -152,6 +153,7 @@ static bool shut_down(struct monitor *m, unsigned int code)
     out(m, line, strlen(line));
     if (a == ACTION_PRESERVE)
         return false;
+    xsdom_forget(m->domid);
     ctrl_domain_destroy(&m->c, m->domid);
     if (a == ACTION_RESTART && have_cfg && fork() == 0) {
         execl("/proc/self/exe", "tern", "create", m->st.config, (char *)NULL);
@@ -180,8 +182,10 @@ static void serve(struct monitor *m)
         }
         if (m->client >= 0 && p[2].revents & (POLLIN | POLLHUP))
             input(m);
-        if (ctrl_domain_info(&m->c, m->domid, &info) || info.flags & XEN_DOMINF_dying)
+        if (ctrl_domain_info(&m->c, m->domid, &info) || info.flags & XEN_DOMINF_dying) {
+            xsdom_forget(m->domid); /* destroyed behind our back: its store entries go too */
             return;
+        }
         if (info.flags & XEN_DOMINF_shutdown) {
             drain(m);
             if (shut_down(m, (info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask))

@@ -15,6 +15,7 @@ static const struct work_applet work_applets[] = {
     {"clockcheck", clockcheck_main, "clockcheck [SECONDS]  monotonic vs realtime over a sleep"},
     {"forkexec", forkexec_main, "forkexec [N] [PROGRAM]  N fork+exec of PROGRAM (/bin/true)"},
     {"threads", threads_main, "threads [SECONDS]  one busy thread per CPU, CPUs seen"},
+    {"xs", xs_main, "xs read|write|rm|ls|perms PATH [VALUE|PERM...]  xenstore via the kernel"},
     {"bench", bench_main, "bench all|syscall|forkexec|pagefault|membw [ARG]  BENCH lines"},
 };
 

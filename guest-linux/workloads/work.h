@@ -10,6 +10,7 @@ int memtouch_main(int argc, char **argv);
 int clockcheck_main(int argc, char **argv);
 int forkexec_main(int argc, char **argv);
 int threads_main(int argc, char **argv);
+int xs_main(int argc, char **argv);
 int bench_main(int argc, char **argv);
 
 /* Nanoseconds on CLOCK_MONOTONIC. */

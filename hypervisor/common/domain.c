@@ -370,6 +370,7 @@ static void domain_destroy(struct domain *d)
     xfree(d);
     if (control)
         host_follow_control_domain(code);
+    send_global_virq_id(0, VIRQ_DOM_EXC); /* gone: xenstored lets go of its ring */
     domain_exit_if_done();
 }
 

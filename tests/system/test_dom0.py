@@ -121,6 +121,22 @@ def test_tern_create_boots_debian_kernel_from_dom0():
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
 
 
+def test_xenstore_serves_dom0_and_domus():
+    """tern-xenstored in dom0: dom0's kernel through its xenfs ring, a domU's Linux xenbus
+    through its store ring (it writes its shutdown features), permissions as the domU sees
+    them, a watch in dom0 on what the guest writes, and reboot/shutdown requests through
+    control/shutdown, after which nothing of the domain is left in the store."""
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=600,
+               modules=dom0("tern.script=xenstore"))
+    r = results(run)
+    for name in ("xs_dom0_ring", "xs_create", "xs_domu_xenbus", "xs_perms", "xs_watch",
+                 "xs_reboot", "xs_shutdown"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    assert "domain 1 (d1): shut down (reboot)" in run.text
+    assert "domain 2 (d2): shut down (poweroff)" in run.text
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
+
+
 def test_control_interface_fuzzer_from_dom0():
     """10^6 random and mutated control operations: every one returns, the hypervisor and
     dom0 stay up, the victim domain survives (it may have been paused and resumed)."""

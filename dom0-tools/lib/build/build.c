@@ -1,5 +1,5 @@
 /* Building a PV domain from dom0: create, populate, load through a foreign mapping,
- * unmap, then the vCPU context (which validates and pins the tables) and unpause. */
+ * unmap, then the vCPU context (which validates and pins the tables); the caller unpauses. */
 #include "build.h"
 
 #include <errno.h>
@@ -157,8 +157,13 @@ static int plan_layout(struct job *j)
     l->pt = next + 3 * PAGE;
     for (l->nr_pt = 4;;) {
         uint64_t end = l->pt + (l->nr_pt + 1) * PAGE, v_end = (end + MB4 - 1) & ~(MB4 - 1);
-        if (v_end - end < 512 * 1024)
-            v_end += MB4;
+        if (v_end - end < 512 * 1024) {
+            /* The 512 KiB of padding would cross a 4 MiB boundary, and Linux unmaps its
+             * bootstrap area only up to the first boundary after the tables (the rest
+             * stays mapped writable and executable): start the tables on that boundary. */
+            l->pt = v_end;
+            continue;
+        }
         uint64_t need = 1 + tables_for(l->v_start, v_end, 39) + tables_for(l->v_start, v_end, 30) +
                         tables_for(l->v_start, v_end, 21);
         if (need <= l->nr_pt) {
@@ -305,6 +310,7 @@ static uint64_t load(struct job *j, uint64_t shared_info_mfn, struct build_resul
     si->nr_pages = j->nr_pages;
     si->shared_info = shared_info_mfn << 12;
     si->store_mfn = r->store_mfn = mfn_at(j, l->store);
+    si->store_evtchn = r->store_port;
     si->console.domU.mfn = r->console_mfn = mfn_at(j, l->console);
     si->console.domU.evtchn = r->console_port;
     si->pt_base = l->pt;
@@ -403,6 +409,10 @@ static int build(struct job *j, struct build_result *r)
     if (port <= 0)
         return fail(j, port < 0 ? (int)port : -EIO, "no console event channel");
     r->console_port = (uint32_t)port;
+    port = alloc_unbound(j, r->domid);
+    if (port <= 0)
+        return fail(j, port < 0 ? (int)port : -EIO, "no xenstore event channel");
+    r->store_port = (uint32_t)port;
     j->nr_mapped = (j->l.v_end - j->l.v_start) / PAGE;
     j->mem = foreign_map(j->c->call, r->domid, PROT_READ | PROT_WRITE, j->p2m, j->nr_mapped, NULL);
     if (!j->mem)
@@ -413,8 +423,7 @@ static int build(struct job *j, struct build_result *r)
     if ((rc = pin_l4(j, r->domid, l4)) || (rc = start_vcpu0(j, r->domid, l4)))
         return rc;
     r->entry = j->k.entry;
-    rc = ctrl_domain_unpause(j->c, r->domid);
-    return rc ? fail(j, rc, "cannot unpause the domain (%s)", strerror(-rc)) : 0;
+    return 0;
 }
 
 int build_domain(struct ctrl *c, const struct build_args *a, struct build_result *r,

@@ -27,11 +27,13 @@ struct build_result {
     uint16_t domid;
     uint64_t console_mfn;    /* the PV console ring */
     uint32_t console_port;   /* its port in the new domain, unbound for dom0 */
-    uint64_t store_mfn;
+    uint64_t store_mfn;      /* the xenstore ring */
+    uint32_t store_port;     /* its port in the new domain, unbound for dom0 */
     uint64_t entry;          /* the kernel's entry point */
 };
 
-/* Creates, loads and unpauses the domain. On failure nothing is left (the half-built
+/* Creates and loads the domain and leaves it paused: the caller introduces it to xenstored
+ * (Linux talks to the store from its first initcalls) and unpauses it. On failure nothing is left (the half-built
  * domain is destroyed) and why says what went wrong. 0 or -errno. */
 int build_domain(struct ctrl *c, const struct build_args *a, struct build_result *r,
                  char *why, size_t why_len);

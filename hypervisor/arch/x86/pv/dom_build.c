@@ -52,8 +52,13 @@ static int plan_layout(const struct elf_image_info *info, uint64_t nr_pages, uin
     /* the table count depends on the end, which depends on the table count */
     for (l->nr_pt = 4;;) {
         uint64_t end = l->pt + (l->nr_pt + 1) * PAGE_SIZE, v_end = ALIGN_UP(end, MB4);
-        if (v_end - end < 512 * 1024)
-            v_end += MB4;
+        if (v_end - end < 512 * 1024) {
+            /* The 512 KiB of padding would cross a 4 MiB boundary, and Linux unmaps its
+             * bootstrap area only up to the first boundary after the tables (the rest
+             * stays mapped writable and executable): start the tables on that boundary. */
+            l->pt = v_end;
+            continue;
+        }
         uint64_t need = 1 + tables_for(l->v_start, v_end, 39) + tables_for(l->v_start, v_end, 30) +
                         tables_for(l->v_start, v_end, 21);
         if (need <= l->nr_pt) {

@@ -1,0 +1,126 @@
+/*
+ * The xenstore entries of a domain, laid out as Xen's toolstack does so that Linux's
+ * xenbus finds what it looks for: /local/domain/ID (dom0's, readable by the domain) with
+ * name, domid, memory, cpu availability, console and store details, and the directories
+ * the domain writes itself (control, device, data...), owned by it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/build/build.h"
+#include "../lib/xs/xs.h"
+#include "config.h"
+#include "xsdom.h"
+
+static const char *const guest_dirs[] = { "control", "device", "data", "drivers", "feature", "attr",
+                                          "error", "messages" };
+
+static int put(struct xs *x, uint32_t tx, const char *dom, const char *leaf, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int put(struct xs *x, uint32_t tx, const char *dom, const char *leaf, const char *fmt, ...)
+{
+    char path[256], val[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    snprintf(path, sizeof(path), "%s/%s", dom, leaf);
+    return xs_write_str(x, tx, path, val);
+}
+
+static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, const struct build_result *r)
+{
+    char dom[64], path[128], own[16], ro[16];
+    const char *dom_perms[2] = { "n0", ro }, *guest_perms[1] = { own };
+    int rc;
+
+    snprintf(dom, sizeof(dom), "/local/domain/%u", r->domid);
+    snprintf(own, sizeof(own), "n%u", r->domid);
+    snprintf(ro, sizeof(ro), "r%u", r->domid);
+    if ((rc = xs_rm(x, tx, dom)) || (rc = xs_mkdir(x, tx, dom)) || (rc = xs_set_perms(x, tx, dom, dom_perms, 2)))
+        return rc;
+    for (size_t i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dom, guest_dirs[i]);
+        if ((rc = xs_mkdir(x, tx, path)) || (rc = xs_set_perms(x, tx, path, guest_perms, 1)))
+            return rc;
+    }
+    rc = put(x, tx, dom, "name", "%s", cfg->name) ?: put(x, tx, dom, "domid", "%u", r->domid) ?:
+         put(x, tx, dom, "memory/static-max", "%llu", (unsigned long long)cfg->memory_mib * 1024) ?:
+         put(x, tx, dom, "memory/target", "%llu", (unsigned long long)cfg->memory_mib * 1024) ?:
+         put(x, tx, dom, "console/ring-ref", "%llu", (unsigned long long)r->console_mfn) ?:
+         put(x, tx, dom, "console/port", "%u", r->console_port) ?:
+         put(x, tx, dom, "console/type", "tern") ?:
+         put(x, tx, dom, "store/ring-ref", "%llu", (unsigned long long)r->store_mfn) ?:
+         put(x, tx, dom, "store/port", "%u", r->store_port) ?:
+         put(x, tx, dom, "control/platform-feature-multiprocessor-suspend", "1");
+    for (unsigned int i = 0; !rc && i < cfg->vcpus; i++) {
+        snprintf(path, sizeof(path), "cpu/%u/availability", i);
+        rc = put(x, tx, dom, path, "online");
+    }
+    return rc;
+}
+
+int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, char *why, size_t len)
+{
+    struct xs x;
+    uint32_t tx;
+    int rc;
+
+    if ((rc = xs_open(&x))) {
+        snprintf(why, len, "cannot reach xenstored (%s)", strerror(-rc));
+        return rc;
+    }
+    for (int attempt = 0; attempt < 20; attempt++) { /* retried while others change the tree */
+        if ((rc = xs_transaction_start(&x, &tx)))
+            break;
+        if ((rc = write_entries(&x, tx, cfg, r))) {
+            xs_transaction_end(&x, tx, false);
+            break;
+        }
+        if ((rc = xs_transaction_end(&x, tx, true)) != -EAGAIN)
+            break;
+    }
+    if (rc)
+        snprintf(why, len, "cannot write its xenstore entries (%s)", strerror(-rc));
+    else if ((rc = xs_introduce(&x, r->domid, r->store_mfn, r->store_port)))
+        snprintf(why, len, "xenstored cannot take its store ring (%s)", strerror(-rc));
+    xs_close(&x);
+    return rc;
+}
+
+void xsdom_forget(uint16_t domid)
+{
+    char dom[64];
+    struct xs x;
+
+    if (xs_open(&x))
+        return;
+    snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+    xs_release(&x, domid);
+    xs_rm(&x, 0, dom);
+    xs_close(&x);
+}
+
+int xsdom_request_shutdown(uint16_t domid, const char *what)
+{
+    char path[128], *v;
+    uint32_t len;
+    struct xs x;
+    int rc, feature;
+
+    if ((rc = xs_open(&x)))
+        return rc;
+    snprintf(path, sizeof(path), "/local/domain/%u/control/feature-%s", domid, what);
+    feature = xs_read(&x, 0, path, &v, &len);
+    if (!feature)
+        free(v);
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    rc = xs_write_str(&x, 0, path, what);
+    xs_close(&x);
+    return rc ? rc : feature ? -EOPNOTSUPP : 0;
+}
