@@ -1,6 +1,6 @@
 # Tern top-level build.
 #   make         build the hypervisor, the boot ISO and the host tools
-#   make run     boot the ISO in QEMU, serial console on this terminal
+#   make run     boot the ISO in QEMU, serial console on this terminal (HOSTS=N: N hosts)
 #   make test    unit tests and system tests; last line "N passed, N failed"
 #   make bench   benchmarks, printed as figures
 # `run`, `test` and `bench` install missing Debian packages first.
@@ -49,10 +49,18 @@ LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.dom0 tern.mem=512M tern.vcpus=
 iso-linux: hypervisor guest-linux dom0-image
 	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern-linux.iso "loglvl=info" $(LINUX_MODULES)
 
-run: deps all $(if $(filter linux,$(GUEST)),iso-linux)
+# HOSTS=N: N hosts whose dom0s drive an e1000 and a state disk, on one link (scripts/hosts.sh)
+HOSTS ?=
+run: deps all $(if $(HOSTS),,$(if $(filter linux,$(GUEST)),iso-linux))
+ifneq ($(HOSTS),)
+	@scripts/hosts.sh up $(HOSTS)
+	@echo "host1's console below. Ctrl-] detaches and stops the hosts; scripts/hosts.sh console I attaches to another." >&2
+	@scripts/hosts.sh console 1; scripts/hosts.sh down
+else
 	@echo "Tern in QEMU: Ctrl-A three times moves serial input between the hypervisor and the guest; Ctrl-C quits." >&2
 	scripts/qemu.sh --iso $(O)/$(if $(filter linux,$(GUEST)),tern-linux.iso,tern.iso) --accel $(ACCEL) \
 		--smp $(SMP) --mem $(MEM_RUN) --cpu qemu64,+cx16 --interactive
+endif
 
 run-direct: deps all
 	scripts/qemu.sh --kernel $(O)/hypervisor/tern.elf --accel $(ACCEL) --smp $(SMP) --mem $(MEM) --interactive

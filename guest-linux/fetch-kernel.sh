@@ -19,9 +19,18 @@ cand=$(LC_ALL=C apt-cache policy "$meta" 2>/dev/null | awk '$1 == "Candidate:" {
 mkdir -p "$out"
 # Module directories (under kernel/) that dom0 needs: Xen's device drivers and backends.
 MODULE_DIRS=(drivers/xen drivers/net/xen-netback drivers/block/xen-blkback)
+# and single modules: the host's NIC (e1000) and disk (virtio-blk), ext4 for dom0's state
+# disk, loop devices and the bridge for guests' disks and networks
+MODULE_FILES=(drivers/net/ethernet/intel/e1000/e1000.ko
+  drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_pci.ko
+  drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko
+  drivers/block/virtio_blk.ko drivers/block/loop.ko
+  fs/ext4/ext4.ko fs/jbd2/jbd2.ko fs/mbcache.ko lib/crc16.ko crypto/crc32c_generic.ko
+  net/bridge/bridge.ko net/802/stp.ko net/llc/llc.ko)
+wanted="${MODULE_DIRS[*]} ${MODULE_FILES[*]}"
 
 if [[ -f $out/vmlinuz && -f $out/vmlinuz.pkg && $(head -n 1 "$out/vmlinuz.pkg") == "$meta=$cand" &&
-      -d $out/modules ]]; then
+      $(sed -n 3p "$out/vmlinuz.pkg") == "$wanted" && -d $out/modules ]]; then
   exit 0
 fi
 
@@ -49,6 +58,7 @@ download "$dep"
 imgdeb=$(ls "$tmp"/*.deb)
 patterns=('./boot/vmlinuz-*' './lib/modules/*/modules.order' './lib/modules/*/modules.builtin')
 for d in "${MODULE_DIRS[@]}"; do patterns+=("./lib/modules/*/kernel/$d/*"); done
+for f in "${MODULE_FILES[@]}"; do patterns+=("./lib/modules/*/kernel/$f"); done
 dpkg-deb --fsys-tarfile "$imgdeb" | tar -x -m -C "$tmp" --wildcards "${patterns[@]}" ||
   die "no /boot/vmlinuz-* or dom0 modules in $imgdeb"
 images=("$tmp"/boot/vmlinuz-*)
@@ -56,7 +66,7 @@ images=("$tmp"/boot/vmlinuz-*)
 
 release=${images[0]##*/vmlinuz-}
 printf '%s\n' "$release" >"$tmp/release"
-printf '%s\n%s\n' "$meta=$cand" "$dep" >"$tmp/pkg"
+printf '%s\n%s\n%s\n' "$meta=$cand" "$dep" "$wanted" >"$tmp/pkg"
 rm -rf "$out/modules"
 mkdir -p "$out/modules/lib"
 mv "$tmp/lib/modules" "$out/modules/lib/modules"

@@ -10,6 +10,7 @@ pkgs=(
   python3-pytest openssh-server openssh-client
   zstd gzip
   busybox-static cpio xz-utils libc6-dev
+  e2fsprogs tmux
 )
 
 missing=()

@@ -3,9 +3,11 @@
 # through QEMU's loader with qboot, no BIOS). Serial console on stdout.
 # usage: qemu.sh (--iso FILE | --kernel ELF [--append CMDLINE] [--initrd "m1 args,m2"])
 #                [--accel tcg|kvm] [--smp N] [--mem MiB] [--cpu MODEL] [--machine q35|pc]
-#                [--interactive] [--timeout S]
+#                [--interactive] [--timeout S] [--qemu ARG]...
+# --qemu passes one more argument to QEMU as it is (NICs, disks: -netdev/-device/-drive).
 set -euo pipefail
 iso= kernel= append= initrd= accel=tcg smp=2 mem=512 cpu=qemu64 machine=q35 interactive=0 timeout=0
+extra=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --iso) iso=$2; shift ;;
@@ -19,13 +21,15 @@ while [[ $# -gt 0 ]]; do
     --machine) machine=$2; shift ;;
     --interactive) interactive=1 ;;
     --timeout) timeout=$2; shift ;;
+    --qemu) extra+=("$2"); shift ;;
     *) echo "qemu.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
 args=(-machine "$machine" -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" -no-reboot
-      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none -vga none -net none)
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -display none -vga none -net none
+      ${extra[@]+"${extra[@]}"})
 if [[ -n $iso ]]; then
   args+=(-cdrom "$iso" -boot d)
 else

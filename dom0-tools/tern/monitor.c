@@ -156,6 +156,10 @@ static bool shut_down(struct monitor *m, unsigned int code)
     xsdom_forget(m->domid);
     ctrl_domain_destroy(&m->c, m->domid);
     if (a == ACTION_RESTART && have_cfg && fork() == 0) {
+        if (m->log >= 0) { /* why a restart fails goes where the user looks */
+            dup2(m->log, 1);
+            dup2(m->log, 2);
+        }
         execl("/proc/self/exe", "tern", "create", m->st.config, (char *)NULL);
         _exit(127);
     }

@@ -15,6 +15,7 @@
 #include <tern/smp.h>
 #include <tern/xmalloc.h>
 #include <asm/current.h>
+#include <asm/pv_irq.h>
 #include <asm/uaccess.h>
 
 static DEFINE_SPINLOCK(evtchn_lock);
@@ -147,6 +148,9 @@ static void close_port(struct domain *d, evtchn_port_t port)
             v->virq_to_port[c->u.virq] = 0;
         break;
     }
+    case EVTCHNSTAT_pirq:
+        pirq_unbind(d, c->u.pirq);
+        break;
     }
     memset(c, 0, sizeof(*c));
     clear_bit(d->shared_info->evtchn_pending, port);
@@ -165,6 +169,19 @@ void evtchn_destroy_domain(struct domain *d)
     spin_unlock_irqrestore(&evtchn_lock, flags);
     xfree(d->evtchn);
     d->evtchn = NULL;
+}
+
+void evtchn_send_pirq(uint16_t domid, evtchn_port_t port, uint32_t pirq)
+{
+    unsigned long flags;
+    struct domain *d;
+
+    spin_lock_irqsave(&evtchn_lock, flags);
+    d = domain_by_id(domid);
+    if (d && d->evtchn && port_valid(d, port) && d->evtchn[port].state == EVTCHNSTAT_pirq &&
+        d->evtchn[port].u.pirq == pirq)
+        set_pending(d, port);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
 /* The console port: its other end is the hypervisor's console backend. */
@@ -315,6 +332,21 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
         op->port = (evtchn_port_t)port;
         return 0;
     }
+    case EVTCHNOP_bind_pirq: {
+        struct evtchn_bind_pirq *op = a;
+        int rc;
+        if (!d->is_privileged)
+            return -EPERM;
+        if ((port = get_free_port(d)) < 0)
+            return port;
+        if ((rc = pirq_bind(d, op->pirq, (evtchn_port_t)port)))
+            return rc;
+        d->evtchn[port].state = EVTCHNSTAT_pirq;
+        d->evtchn[port].notify_vcpu = 0;
+        d->evtchn[port].u.pirq = op->pirq;
+        op->port = (evtchn_port_t)port;
+        return 0;
+    }
     case EVTCHNOP_bind_ipi: {
         struct evtchn_bind_ipi *op = a;
         if (op->vcpu >= d->max_vcpus || !d->vcpus[op->vcpu])
@@ -376,6 +408,8 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
             op->u.interdomain.port = c->u.interdomain.remote_port;
         } else if (c->state == EVTCHNSTAT_virq)
             op->u.virq = c->u.virq;
+        else if (c->state == EVTCHNSTAT_pirq)
+            op->u.pirq = c->u.pirq;
         return 0;
     }
     case EVTCHNOP_bind_vcpu: {
@@ -385,6 +419,7 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
         switch (d->evtchn[op->port].state) {
         case EVTCHNSTAT_unbound:
         case EVTCHNSTAT_interdomain:
+        case EVTCHNSTAT_pirq:
             d->evtchn[op->port].notify_vcpu = (uint16_t)op->vcpu;
             return 0;
         case EVTCHNSTAT_virq:
@@ -423,6 +458,7 @@ static size_t op_size(unsigned long cmd)
     case EVTCHNOP_close: return sizeof(struct evtchn_close);
     case EVTCHNOP_send: return sizeof(struct evtchn_send);
     case EVTCHNOP_status: return sizeof(struct evtchn_status);
+    case EVTCHNOP_bind_pirq: return sizeof(struct evtchn_bind_pirq);
     case EVTCHNOP_bind_vcpu: return sizeof(struct evtchn_bind_vcpu);
     case EVTCHNOP_unmask: return sizeof(struct evtchn_unmask);
     default: return 0;

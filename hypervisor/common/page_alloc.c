@@ -45,6 +45,12 @@ struct page_info *alloc_domheap_pages(unsigned int order)
     return mfn < 0 ? NULL : mfn_to_page((mfn_t)mfn);
 }
 
+struct page_info *alloc_domheap_pages_below(unsigned int order, mfn_t limit)
+{
+    int64_t mfn = buddy_alloc_below(&heap, order, limit);
+    return mfn < 0 ? NULL : mfn_to_page((mfn_t)mfn);
+}
+
 /* The frame table's hook: a page whose last reference went returns to the allocator. */
 void free_domheap_page(struct page_info *pg)
 {

@@ -49,14 +49,18 @@ def iso_for(cmdline, modules=()):
 
 
 def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu="qemu64",
-         modules=(), until=None, send=()):
+         modules=(), until=None, send=(), qemu=()):
     """Boots and collects serial output until QEMU exits, `until` appears, or timeout.
+
+    qemu: more QEMU arguments, as they are (NICs, disks).
 
     send: (trigger, bytes) pairs; the bytes are typed on the serial line once a line
     containing trigger has appeared, in order; each trigger is looked for only in the
     lines after the one that fired the trigger before it."""
     cmd = [os.path.join(ROOT, "scripts", "qemu.sh"), "--smp", str(smp), "--mem", str(mem),
            "--machine", machine, "--cpu", cpu, "--accel", os.environ.get("ACCEL", "tcg")]
+    for a in qemu:
+        cmd += ["--qemu", a]
     if path == "iso":
         cmd += ["--iso", iso_for(cmdline, tuple(modules))]
     else:

@@ -6,6 +6,7 @@
 #include <tern/cpufeature.h>
 #include <tern/init.h>
 #include <tern/ioapic.h>
+#include <asm/pv_irq.h>
 #include <tern/irq.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
@@ -131,6 +132,7 @@ void start_hypervisor(uint32_t magic, paddr_t info)
     BUG_ON(pv_init());
     BUG_ON(pv_cpu_init(0));
     smp_init_ipis();
+    pirq_init();
     set_irq_handler(ISA_IRQ_VECTOR(SERIAL_IRQ), serial_rx_interrupt);
     if (!ioapic_route_isa_irq(SERIAL_IRQ, ISA_IRQ_VECTOR(SERIAL_IRQ), ci->apic_id))
         serial_enable_rx_irq();

@@ -86,6 +86,64 @@ typedef struct physdev_set_iobitmap physdev_set_iobitmap_t;
 XEN_ABI_SIZE(struct physdev_set_iobitmap, 16);
 XEN_ABI_OFFSET(struct physdev_set_iobitmap, nr_ports, 8);
 
+/* alloc_irq_vector: a kernel IRQ number for a physical IRQ (dom0); H picks the vector. */
+struct physdev_irq {
+    uint32_t irq;    /* IN */
+    uint32_t vector; /* OUT */
+};
+typedef struct physdev_irq physdev_irq_t;
+XEN_ABI_SIZE(struct physdev_irq, 8);
+
+/* apic_read / apic_write: an I/O APIC register, by the APIC's physical base. */
+struct physdev_apic {
+    uint64_t apic_physbase; /* IN */
+    uint32_t reg;           /* IN */
+    uint32_t value;         /* IN (write) / OUT (read) */
+};
+typedef struct physdev_apic physdev_apic_t;
+XEN_ABI_SIZE(struct physdev_apic, 16);
+
+/* map_pirq: makes a physical interrupt source a PIRQ of domid (then EVTCHNOP_bind_pirq). */
+#define MAP_PIRQ_TYPE_MSI       0
+#define MAP_PIRQ_TYPE_GSI       1
+#define MAP_PIRQ_TYPE_UNKNOWN   2
+#define MAP_PIRQ_TYPE_MSI_SEG   3
+#define MAP_PIRQ_TYPE_MULTI_MSI 4
+struct physdev_map_pirq {
+    domid_t domid;       /* IN */
+    uint16_t _pad0;
+    int32_t type;        /* IN: MAP_PIRQ_TYPE_* */
+    int32_t index;       /* IN: the GSI for TYPE_GSI */
+    int32_t pirq;        /* IN: wanted PIRQ, or -1 for any / OUT: the PIRQ */
+    int32_t bus;         /* IN (MSI): bus, segment in the high 16 bits for MSI_SEG */
+    int32_t devfn;       /* IN (MSI) */
+    int32_t entry_nr;    /* IN (MSI): vectors wanted / OUT (MULTI_MSI) */
+    uint32_t _pad1;
+    uint64_t table_base; /* IN (MSI-X): the table's address */
+};
+typedef struct physdev_map_pirq physdev_map_pirq_t;
+XEN_ABI_SIZE(struct physdev_map_pirq, 40);
+XEN_ABI_OFFSET(struct physdev_map_pirq, pirq, 12);
+XEN_ABI_OFFSET(struct physdev_map_pirq, table_base, 32);
+
+struct physdev_unmap_pirq {
+    domid_t domid; /* IN */
+    uint16_t _pad0;
+    int32_t pirq;  /* IN */
+};
+typedef struct physdev_unmap_pirq physdev_unmap_pirq_t;
+XEN_ABI_SIZE(struct physdev_unmap_pirq, 8);
+
+/* setup_gsi: how a GSI signals, from the hardware domain's ACPI tables. */
+struct physdev_setup_gsi {
+    int32_t gsi;        /* IN */
+    uint8_t triggering; /* IN: 0 edge, 1 level */
+    uint8_t polarity;   /* IN: 0 active high, 1 active low */
+    uint16_t _pad0;
+};
+typedef struct physdev_setup_gsi physdev_setup_gsi_t;
+XEN_ABI_SIZE(struct physdev_setup_gsi, 8);
+
 #endif /* !__ASSEMBLER__ */
 
 #endif /* __XEN_PUBLIC_PHYSDEV_H__ */

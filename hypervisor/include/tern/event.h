@@ -20,6 +20,7 @@ struct evtchn {
         struct { domid_t remote_dom; } unbound;
         struct { struct domain *remote_dom; evtchn_port_t remote_port; } interdomain;
         uint32_t virq;
+        uint32_t pirq;
     } u;
 };
 
@@ -31,6 +32,8 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raises a global VIRQ of domain domid, if it still exists and bound it. */
 void send_global_virq_id(uint16_t domid, unsigned int virq);
 unsigned int evtchn_ports_in_use(const struct domain *d);
+/* A physical interrupt for domid's port bound to pirq (interrupt context; checks the binding). */
+void evtchn_send_pirq(uint16_t domid, evtchn_port_t port, uint32_t pirq);
 /* The port's pending bit in shared_info, masked or not. */
 bool evtchn_is_pending(const struct domain *d, unsigned int port);
 /* The console port, bound to the hypervisor's console backend; and its notification. */

@@ -24,6 +24,8 @@ bool hypervisor_va_mapped(unsigned long va);
 /* The frame allocator: after frames_init(), the heap (xmalloc) is usable. */
 void frames_init(void);
 struct page_info *alloc_domheap_pages(unsigned int order);
+/* Every frame of the block below limit (an MFN). */
+struct page_info *alloc_domheap_pages_below(unsigned int order, mfn_t limit);
 void free_domheap_page(struct page_info *pg);
 void *alloc_xenheap_pages(unsigned int order);  /* zeroed, direct-mapped */
 void free_xenheap_pages(void *va, unsigned int order);

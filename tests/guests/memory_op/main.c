@@ -89,7 +89,6 @@ void test_main(void)
     r.domid = 0;
     ASSERT_RC(mem(XENMEM_increase_reservation, &r), -XEN_EPERM);
     ASSERT_RC(mem(XENMEM_increase_reservation, NULL), -XEN_EFAULT);
-    ASSERT_RC(mem(XENMEM_exchange, &r), -XEN_ENOSYS);
 
     /* memory map: one RAM entry covering the allotment */
     struct e820entry e[2];

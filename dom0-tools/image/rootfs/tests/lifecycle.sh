@@ -43,6 +43,7 @@ id1=$(listed again)
 if [ -n "$id1" ] && [ "$id1" != "$id0" ] && grep -q "shut down (reboot): restart" /var/log/tern/again.log; then
     tern_result on_reboot PASS "domain $id0 came back as $id1"
 else
+    tail -n 5 /var/log/tern/again.log
     tern_result on_reboot FAIL "ids $id0 then ${id1:-none}"
 fi
 tern destroy again

@@ -17,6 +17,7 @@
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
+#include <asm/pv_irq.h>
 #include <asm/pv_desc.h>
 #include <asm/pv_iomem.h>
 #include <asm/pv_mm.h>
@@ -125,6 +126,7 @@ void pv_domain_relinquish(struct domain *d)
 {
     struct page_info *pg;
 
+    pirq_domain_destroy(d);
     /* Unpinning the roots drops every table below them. */
     list_for_each_entry(pg, &d->page_list, list)
         if (__atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE) & PGT_pinned)
@@ -219,6 +221,7 @@ int pv_init(void)
         .may_map_foreign = pv_may_map_foreign,
         .is_io_frame = iomem_is_io_frame,
         .may_map_io = iomem_may_map,
+        .io_read_only = iomem_read_only,
         .may_set_cache_attrs = iomem_may_set_cache_attrs,
         .validate_other = pv_desc_validate_page,
         .invalidate_other = pv_desc_invalidate_page,

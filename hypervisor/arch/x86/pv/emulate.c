@@ -43,6 +43,10 @@ void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t res[4]
     case 1:
         /* hide PSE, PGE, MTRR, MCE, MCA, APIC-visible bits a PV kernel must not use */
         res[3] &= ~((1u << 3) | (1u << 13) | (1u << 12) | (1u << 7) | (1u << 14) | (1u << 9));
+        /* the hardware domain sees the APIC, as on Xen: Linux then reads the MADT for the
+         * I/O APICs and routes GSIs through PHYSDEVOP (its local APIC is a dummy page) */
+        if (v->domain->is_privileged)
+            res[3] |= 1u << 9;
         /* hide VMX, SMX, MONITOR, PCID, x2APIC, TSC-deadline; show "hypervisor" */
         res[2] &= ~((1u << 5) | (1u << 6) | (1u << 3) | (1u << 17) | (1u << 21) | (1u << 24));
         res[2] |= 1u << 31;
@@ -200,7 +204,8 @@ static bool emulate_mov_cr(struct vcpu *v, struct cpu_user_regs *regs, bool to_c
 
 /*
  * in/out for a guest kernel with virtual IOPL >= 1. No hardware is touched (reads are all
- * ones, writes dropped) except PCI configuration space for the hardware domain.
+ * ones, writes dropped) except by the hardware domain: PCI configuration space mediated,
+ * other ports but the hypervisor's own passed through.
  */
 static bool emulate_port_io(struct vcpu *v, struct cpu_user_regs *regs, const uint8_t *b, size_t n)
 {
@@ -240,11 +245,14 @@ static bool emulate_port_io(struct vcpu *v, struct cpu_user_regs *regs, const ui
     }
     uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (size * 8)) - 1;
     bool conf = v->domain->is_privileged && pci_conf_port(port, size);
+    bool hw = v->domain->is_privileged && !conf && ioport_hw_allowed(port, size);
     if (in) {
-        uint64_t val = conf ? pci_conf_read(v->domain, port, size) & mask : mask;
+        uint64_t val = conf ? pci_conf_read(v->domain, port, size) & mask : hw ? ioport_hw_read(port, size) : mask;
         regs->rax = size == 4 ? val : (regs->rax & ~mask) | val;
     } else if (conf) {
         pci_conf_write(v->domain, port, size, (uint32_t)(regs->rax & mask));
+    } else if (hw) {
+        ioport_hw_write(port, size, (uint32_t)(regs->rax & mask));
     }
     regs->rip += i;
     return true;

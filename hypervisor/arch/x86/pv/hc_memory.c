@@ -14,6 +14,28 @@
 #define MAX_EXTENT_ORDER 9 /* 2 MiB extents at most */
 
 
+void memory_add_frame(struct domain *d, struct page_info *pg, uint64_t gpfn)
+{
+    memset(__va((paddr_t)page_to_mfn(pg) << PAGE_SHIFT), 0, PAGE_SIZE); /* scrub */
+    frame_assign(pg, d->domid);
+    spin_lock(&d->lock);
+    list_add_tail(&pg->list, &d->page_list);
+    d->tot_pages++;
+    spin_unlock(&d->lock);
+    m2p_set(page_to_mfn(pg), gpfn);
+}
+
+void memory_drop_frame(struct domain *d, struct page_info *pg)
+{
+    spin_lock(&d->lock);
+    list_del(&pg->list);
+    list_init(&pg->list);
+    d->tot_pages--;
+    spin_unlock(&d->lock);
+    m2p_set(page_to_mfn(pg), ~0ull);
+    frame_release(pg);
+}
+
 /* The caller's own domain, or (for the control domain) another, held: put_reservation. */
 static struct domain *reservation_domain(domid_t domid)
 {
@@ -46,15 +68,8 @@ static long increase_reservation(struct domain *d, const struct xen_memory_reser
         pg = alloc_domheap_pages(r->extent_order);
         if (!pg)
             break;
-        for (uint64_t j = 0; j < pages; j++) {
-            memset(__va((paddr_t)page_to_mfn(pg + j) << PAGE_SHIFT), 0, PAGE_SIZE); /* scrub */
-            frame_assign(pg + j, d->domid);
-            spin_lock(&d->lock);
-            list_add_tail(&pg[j].list, &d->page_list);
-            d->tot_pages++;
-            spin_unlock(&d->lock);
-            m2p_set(page_to_mfn(pg + j), populate ? gpfn + j : ~0ull);
-        }
+        for (uint64_t j = 0; j < pages; j++)
+            memory_add_frame(d, pg + j, populate ? gpfn + j : ~0ull);
         xen_pfn_t mfn = page_to_mfn(pg);
         if (r->extent_start && copy_to_guest(slot, &mfn, sizeof(mfn)))
             break; /* the guest loses track of them; they stay in its allotment */
@@ -84,13 +99,7 @@ static long decrease_reservation(struct domain *d, const struct xen_memory_reser
             put_page(pg);
             break;
         }
-        spin_lock(&d->lock);
-        list_del(&pg->list);
-        list_init(&pg->list);
-        d->tot_pages--;
-        spin_unlock(&d->lock);
-        m2p_set(mfn, ~0ull);
-        frame_release(pg);
+        memory_drop_frame(d, pg);
         put_page(pg);
     }
     return (long)i;
@@ -117,6 +126,8 @@ long do_memory_op(unsigned long cmd, uint64_t arg)
         put_reservation(td);
         return rc;
     }
+    case XENMEM_exchange:
+        return memory_exchange(arg);
     case XENMEM_maximum_ram_page:
         return (long)(frame_table_nr - 1);
     case XENMEM_current_reservation:

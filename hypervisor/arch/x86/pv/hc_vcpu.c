@@ -16,6 +16,7 @@
 #include <asm/uaccess.h>
 #include <public/callback.h>
 #include <public/physdev.h>
+#include <asm/pv_irq.h>
 #include <public/vcpu.h>
 #include <public/arch-x86/xen.h>
 
@@ -98,13 +99,13 @@ long do_physdev_op(unsigned long cmd, uint64_t arg)
         current->iopl = op.iopl;
         return 0;
     }
-    case PHYSDEVOP_irq_status_query: {
-        struct physdev_irq_status_query op;
-        if (copy_from_guest(&op, arg, sizeof(op)))
-            return -EFAULT;
-        op.flags = 0; /* no EOI needed for any IRQ a guest may see */
-        return copy_to_guest(arg, &op, sizeof(op));
-    }
+    case PHYSDEVOP_irq_status_query: /* domUs: no PIRQ of theirs needs an EOI */
+    case PHYSDEVOP_eoi:
+    case PHYSDEVOP_map_pirq:
+    case PHYSDEVOP_unmap_pirq:
+    case PHYSDEVOP_setup_gsi:
+    case PHYSDEVOP_alloc_irq_vector:
+        return pirq_physdev_op((unsigned int)cmd, arg);
     default:
         return -ENOSYS;
     }

@@ -1,7 +1,7 @@
 /*
  * Machine memory for the hardware domain: which frames are I/O space (any frame the
  * firmware's E820 does not wholly call usable RAM), which of those the hardware domain may map
- * (all but the interrupt controllers and the timer the hypervisor drives), and the
+ * (all but the interrupt controllers; the HPET, the hypervisor's timer, read-only), and the
  * machine memory map it reads to find them.
  */
 #include <tern/acpi.h>
@@ -28,12 +28,17 @@ bool iomem_is_io_frame(mfn_t mfn)
     return true;
 }
 
-/* The hypervisor's own devices: the local APIC, the I/O APICs and the HPET. */
-static bool hypervisor_owns(mfn_t mfn)
+bool iomem_read_only(mfn_t mfn)
+{
+    return acpi_info.hpet_base && mfn == PFN_DOWN(acpi_info.hpet_base);
+}
+
+/* The hypervisor's own devices: the local APIC and the I/O APICs; the HPET read-only. */
+static bool hypervisor_owns(mfn_t mfn, bool writable)
 {
     mfn_t lapic = PFN_DOWN(acpi_info.lapic_base ? acpi_info.lapic_base : 0xFEE00000);
 
-    if (mfn == lapic || (acpi_info.hpet_base && mfn == PFN_DOWN(acpi_info.hpet_base)))
+    if (mfn == lapic || (writable && iomem_read_only(mfn)))
         return true;
     for (unsigned int i = 0; i < acpi_info.nr_ioapics; i++)
         if (mfn == PFN_DOWN(acpi_info.ioapics[i].base))
@@ -49,7 +54,7 @@ static bool is_hardware_domain(uint32_t domid)
 
 bool iomem_may_map(uint32_t domid, mfn_t mfn, bool writable)
 {
-    return !hypervisor_owns(mfn) && is_hardware_domain(domid);
+    return !hypervisor_owns(mfn, writable) && is_hardware_domain(domid);
 }
 
 bool iomem_may_set_cache_attrs(uint32_t domid)

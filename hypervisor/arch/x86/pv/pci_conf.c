@@ -68,7 +68,7 @@ uint32_t pci_conf_read(struct domain *d, uint16_t port, unsigned int size)
         return ~0u;
     spin_lock_irqsave(&conf_lock, flags);
     outl(CONF_ADDR, addr & ~3u);
-    v = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+    v = ioport_hw_read(port, size);
     spin_unlock_irqrestore(&conf_lock, flags);
     return v;
 }
@@ -92,11 +92,6 @@ void pci_conf_write(struct domain *d, uint16_t port, unsigned int size, uint32_t
         return;
     }
     outl(CONF_ADDR, addr & ~3u);
-    if (size == 1)
-        outb(port, (uint8_t)v);
-    else if (size == 2)
-        outw(port, (uint16_t)v);
-    else
-        outl(port, v);
+    ioport_hw_write(port, size, v);
     spin_unlock_irqrestore(&conf_lock, flags);
 }

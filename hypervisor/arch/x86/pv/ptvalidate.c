@@ -157,6 +157,15 @@ static bool is_io_frame(mfn_t mfn)
     return mm_ops.is_io_frame && mm_ops.is_io_frame(mfn);
 }
 
+/* A writable L1 entry for a read-only I/O frame becomes read-only (Xen's behaviour). */
+static uint64_t pte_adjust(unsigned int level, uint64_t e)
+{
+    if (level == 1 && (e & (_PAGE_PRESENT | _PAGE_RW)) == (_PAGE_PRESENT | _PAGE_RW) && is_io_frame(pte_mfn(e)) &&
+        mm_ops.io_read_only && mm_ops.io_read_only(pte_mfn(e)))
+        return e & ~(uint64_t)_PAGE_RW;
+    return e;
+}
+
 static int l1e_get_refs(uint32_t domid, uint64_t e)
 {
     struct page_info *pg = mfn_to_page(pte_mfn(e));
@@ -233,6 +242,10 @@ static int pt_get_entries(uint64_t *t, unsigned int level, uint32_t domid)
         /* as in updates, present entries get the user bit: PV kernels run in ring 3 */
         if ((e & _PAGE_PRESENT) && !(e & _PAGE_USER))
             __atomic_fetch_or(&t[i], _PAGE_USER, __ATOMIC_SEQ_CST);
+        if (pte_adjust(level, e) != e) {
+            __atomic_fetch_and(&t[i], ~(uint64_t)_PAGE_RW, __ATOMIC_SEQ_CST);
+            e &= ~(uint64_t)_PAGE_RW;
+        }
         rc = pte_get_refs(domid, level, e | ((e & _PAGE_PRESENT) ? _PAGE_USER : 0));
         if (rc) {
             pt_put_entries(t, level, i);
@@ -338,6 +351,8 @@ static int pte_swap(uint32_t domid, unsigned int level, uint64_t *p,
     uint64_t old = pte_read(p), val;
     bool have_refs = false;
     int rc;
+
+    nv = pte_adjust(level, nv);
 
     for (unsigned int tries = 0; tries < PV_MOD_RETRIES; tries++) {
         if (!have_refs && pte_ref_key(level, old) != pte_ref_key(level, nv)) {

@@ -42,6 +42,13 @@ long do_callback_op(unsigned long cmd, uint64_t arg);
 long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall);
 long do_physdev_op(unsigned long cmd, uint64_t arg);
 long do_memory_op(unsigned long cmd, uint64_t arg);
+long memory_exchange(uint64_t arg); /* XENMEM_exchange, hc_exchange.c */
+struct domain;
+struct page_info;
+/* A fresh frame joins d, scrubbed, at gpfn (~0: none yet); one of d's (unused) frames leaves
+ * it, its allocation reference dropped (hc_memory.c). */
+void memory_add_frame(struct domain *d, struct page_info *pg, uint64_t gpfn);
+void memory_drop_frame(struct domain *d, struct page_info *pg);
 long do_domctl(uint64_t arg);
 long do_sysctl(uint64_t arg);
 long do_fpu_taskswitch(unsigned long set);

@@ -48,6 +48,9 @@ struct pv_mm_ops {
     /* May `domid` map the I/O frame mfn, and choose cache attributes (PWT/PCD/PAT) in
      * its L1 entries? NULL: no domain may. */
     bool (*may_map_io)(uint32_t domid, mfn_t mfn, bool writable);
+    /* I/O frames a writable L1 entry maps read-only instead, as Xen does for devices the
+     * hypervisor keeps but the hardware domain's firmware tables read. NULL: none. */
+    bool (*io_read_only)(mfn_t mfn);
     bool (*may_set_cache_attrs)(uint32_t domid);
     /* Passed through to the frame table, which has one set of hooks. */
     void (*free_page)(struct page_info *pg);
