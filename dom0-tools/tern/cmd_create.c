@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../lib/build/build.h"
 #include "../lib/ctrl/ctrl.h"
@@ -33,9 +34,17 @@ static int check(struct ctrl *c, const struct domain_config *cfg)
         cli_err("create: a domain called '%s' exists already (id %u)", cfg->name, id);
         return -EEXIST;
     }
-    if ((rc = ctrl_physinfo(c, &p))) {
-        cli_err("create: cannot read the host's free memory: %s", strerror(-rc));
-        return rc;
+    /* a domain just destroyed (a restart) gives its memory back a moment later: wait for it
+     * a little before saying there is not enough */
+    for (int tries = 0;; tries++) {
+        struct timespec tick = { 0, 50 * 1000 * 1000 };
+        if ((rc = ctrl_physinfo(c, &p))) {
+            cli_err("create: cannot read the host's free memory: %s", strerror(-rc));
+            return rc;
+        }
+        if (p.free_pages * 4 / 1024 >= cfg->memory_mib || tries == 60)
+            break;
+        nanosleep(&tick, NULL);
     }
     if (p.free_pages * 4 / 1024 < cfg->memory_mib) {
         cli_err("create: not enough memory for '%s': it needs %llu MiB, %llu MiB are free",
