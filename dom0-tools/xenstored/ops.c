@@ -8,22 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/xs/xs.h"
 #include "xenstored.h"
 
-static const struct { int err; const char *name; } errnames[] = {
-    { EINVAL, "EINVAL" }, { EACCES, "EACCES" }, { EEXIST, "EEXIST" }, { EISDIR, "EISDIR" },
-    { ENOENT, "ENOENT" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" }, { EIO, "EIO" },
-    { ENOTEMPTY, "ENOTEMPTY" }, { ENOSYS, "ENOSYS" }, { EROFS, "EROFS" }, { EBUSY, "EBUSY" },
-    { EAGAIN, "EAGAIN" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" }, { EPERM, "EPERM" },
-};
 
 static void reply_err(struct xsd *x, struct conn *c, const struct xsd_sockmsg *h, int err)
 {
-    const char *name = "EINVAL";
+    const char *name = xs_error_name(err);
 
-    for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-        if (errnames[i].err == -err)
-            name = errnames[i].name;
     conn_send(x, c, h, XS_ERROR, name, strlen(name) + 1);
 }
 
@@ -42,7 +34,7 @@ static char perm_of(const struct conn *c, const struct node *n)
     return n->perms[0].kind;
 }
 
-static bool can_read(const struct conn *c, const struct node *n)
+bool can_read(const struct conn *c, const struct node *n)
 {
     char k = perm_of(c, n);
     return k == 'r' || k == 'b';

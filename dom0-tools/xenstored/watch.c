@@ -21,16 +21,7 @@ static bool under(const char *path, const char *base)
 
 static bool may_see(const struct conn *c, const struct node *n)
 {
-    if (c->privileged)
-        return true;
-    if (!n)
-        return false;
-    if (n->perms[0].domid == c->domid)
-        return true;
-    for (uint32_t i = 1; i < n->nperms; i++)
-        if (n->perms[i].domid == c->domid)
-            return n->perms[i].kind == 'r' || n->perms[i].kind == 'b';
-    return n->perms[0].kind == 'r' || n->perms[0].kind == 'b';
+    return n ? can_read(c, n) : c->privileged;
 }
 
 static void fire_one(struct xsd *x, struct conn *c, const struct watch *w, const char *path)

@@ -103,6 +103,8 @@ struct xsd {
     bool verbose;
 };
 
+/* ops.c: may c read n (dom0, the owner, or a grant of r or b)? */
+bool can_read(const struct conn *c, const struct node *n);
 /* ops.c: one request from c. */
 void xsd_request(struct xsd *x, struct conn *c, const struct xsd_sockmsg *h, const char *payload);
 

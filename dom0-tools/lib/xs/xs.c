@@ -18,12 +18,6 @@ struct xs_event {
     char *path, *token;
 };
 
-static const struct { int err; const char *name; } errnames[] = {
-    { EINVAL, "EINVAL" }, { EACCES, "EACCES" }, { EEXIST, "EEXIST" }, { EISDIR, "EISDIR" },
-    { ENOENT, "ENOENT" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" }, { EIO, "EIO" },
-    { ENOTEMPTY, "ENOTEMPTY" }, { ENOSYS, "ENOSYS" }, { EROFS, "EROFS" }, { EBUSY, "EBUSY" },
-    { EAGAIN, "EAGAIN" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" }, { EPERM, "EPERM" },
-};
 
 int xs_open_socket(struct xs *x, const char *path)
 {
@@ -124,12 +118,28 @@ static void keep_event(struct xs *x, char *body, uint32_t len)
     x->events_tail = e;
 }
 
-static int error_of(const char *name)
+/* The protocol names errors by their errno names, a closed set (xs_wire.h). */
+static const struct { int err; const char *name; } errnames[] = {
+    { EINVAL, "EINVAL" }, { EACCES, "EACCES" }, { EEXIST, "EEXIST" }, { EISDIR, "EISDIR" },
+    { ENOENT, "ENOENT" }, { ENOMEM, "ENOMEM" }, { ENOSPC, "ENOSPC" }, { EIO, "EIO" },
+    { ENOTEMPTY, "ENOTEMPTY" }, { ENOSYS, "ENOSYS" }, { EROFS, "EROFS" }, { EBUSY, "EBUSY" },
+    { EAGAIN, "EAGAIN" }, { EISCONN, "EISCONN" }, { E2BIG, "E2BIG" }, { EPERM, "EPERM" },
+};
+
+int xs_error_of(const char *name)
 {
     for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
         if (!strcmp(errnames[i].name, name))
             return -errnames[i].err;
     return -EIO;
+}
+
+const char *xs_error_name(int err)
+{
+    for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+        if (errnames[i].err == -err)
+            return errnames[i].name;
+    return "EINVAL";
 }
 
 int xs_call(struct xs *x, uint32_t type, uint32_t tx, const void *payload, uint32_t len, char **reply,
@@ -156,7 +166,7 @@ int xs_call(struct xs *x, uint32_t type, uint32_t tx, const void *payload, uint3
             continue; /* a reply to a request we gave up on */
         }
         if (r.type == XS_ERROR) {
-            rc = error_of(body);
+            rc = xs_error_of(body);
             free(body);
             return rc;
         }

@@ -48,4 +48,9 @@ int xs_transaction_end(struct xs *x, uint32_t tx, bool commit);
 int xs_introduce(struct xs *x, uint16_t domid, uint64_t mfn, uint32_t port);
 int xs_release(struct xs *x, uint16_t domid);
 
+/* -errno for the error name the daemon sent (-EIO if unknown), and the name for -errno
+ * (EINVAL if the protocol has none): both sides of the wire use these. */
+int xs_error_of(const char *name);
+const char *xs_error_name(int err);
+
 #endif
