@@ -8,8 +8,10 @@ Every entry is owned by root, with a fixed mtime, so the archive is reproducible
 
 usage: mkinitramfs.py --rootfs DIR [--rootfs DIR...] --busybox FILE --workload FILE
                       --applets "a b c" --release FILE --out FILE.cpio.gz [--list FILE]
-                      [--add DEST=FILE...]
-Later --rootfs trees overlay earlier ones; --add puts one file (mode 0755) at DEST.
+                      [--add DEST=FILE...] [--add-elf DEST=FILE...]
+Later --rootfs trees overlay earlier ones; --add puts one file (mode 0755) at DEST; --add-elf
+puts a dynamically linked program there with the shared libraries it needs (found by ldd on
+this machine, which runs the same Debian as dom0) at the paths the loader looks in.
 """
 import argparse
 import gzip
@@ -116,6 +118,32 @@ def busybox_applets(busybox):
     return paths
 
 
+def shared_libraries(path):
+    """Absolute paths of the libraries and loader that ldd says `path` needs."""
+    out = subprocess.run(["ldd", path], capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        raise ValueError(f"ldd {path}: {out.stderr.strip() or out.stdout.strip()}")
+    libs = []
+    for line in out.stdout.splitlines():
+        words = line.split()
+        if "=>" in words:  # "libz.so.1 => /lib/x86_64-linux-gnu/libz.so.1 (0x...)"
+            target = words[words.index("=>") + 1]
+            if not target.startswith("/"):
+                raise ValueError(f"{path} needs {words[0]}, which ldd cannot find")
+            libs.append(target)
+        elif words and words[0].startswith("/"):  # the loader itself
+            libs.append(words[0])
+    return libs
+
+
+def add_elf(arc, dest, src):
+    with open(src, "rb") as f:
+        arc.add_file(dest, f.read(), 0o755)
+    for lib in shared_libraries(src):
+        with open(lib, "rb") as f:  # follows symlinks: the archive holds plain files
+            arc.add_file(os.path.normpath(lib.lstrip("/")), f.read(), 0o755)
+
+
 def add_rootfs(arc, rootfs):
     for top, dirs, files in os.walk(rootfs):
         dirs.sort()
@@ -147,12 +175,17 @@ def build(args):
         arc.add_symlink("bin/" + applet, "tern-work")
     for tree in args.rootfs:
         add_rootfs(arc, tree)
-    for spec in args.add or []:
-        dest, sep, src = spec.partition("=")
-        if not sep or not dest or not src:
-            raise ValueError(f"--add wants DEST=FILE, not {spec!r}")
-        with open(src, "rb") as f:
-            arc.add_file(os.path.normpath(dest.lstrip("/")), f.read(), 0o755)
+    for opt, specs in (("--add", args.add), ("--add-elf", args.add_elf)):
+        for spec in specs or []:
+            dest, sep, src = spec.partition("=")
+            if not sep or not dest or not src:
+                raise ValueError(f"{opt} wants DEST=FILE, not {spec!r}")
+            dest = os.path.normpath(dest.lstrip("/"))
+            if opt == "--add-elf":
+                add_elf(arc, dest, src)
+            else:
+                with open(src, "rb") as f:
+                    arc.add_file(dest, f.read(), 0o755)
     if "init" not in arc.entries:
         raise ValueError(f"{args.rootfs[0]} has no init")
     with open(args.release, "rb") as f:
@@ -167,6 +200,7 @@ def main(argv):
         ap.add_argument(opt, required=True)
     ap.add_argument("--list")
     ap.add_argument("--add", action="append")
+    ap.add_argument("--add-elf", action="append")
     args = ap.parse_args(argv)
     try:
         arc = build(args)

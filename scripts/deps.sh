@@ -10,7 +10,7 @@ pkgs=(
   python3-pytest openssh-server openssh-client
   zstd gzip
   busybox-static cpio xz-utils libc6-dev
-  e2fsprogs tmux
+  e2fsprogs tmux dropbear-bin
 )
 
 missing=()

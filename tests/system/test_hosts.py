@@ -92,7 +92,8 @@ def test_two_hosts_dom0s_talk_over_their_nics_and_keep_state_on_disk(tmp_path):
 
 def test_hosts_script_starts_linked_hosts_and_stops_them(tmp_path):
     """scripts/hosts.sh (what `make run HOSTS=2` runs): two hosts up, host1's dom0 shell through
-    its console socket pings host2 by name, `down` ends both QEMUs."""
+    its console socket pings host2 by name, `ssh I` runs commands in each dom0 over the loopback
+    management path, `down` ends both QEMUs."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = os.path.join(root, "scripts", "hosts.sh")
     env = dict(os.environ, O=str(tmp_path))
@@ -131,7 +132,17 @@ def test_hosts_script_starts_linked_hosts_and_stops_them(tmp_path):
                 sent = True
         text = out.decode(errors="replace")
         assert re.search(r"PING-42-0", text), text[-2000:]
-        assert "TERN-DOM0" in text and "net=br0:eth0:169.254.0.1" in text, text[-4000:]
+        assert re.search(r"TERN-DOM0 .* net=br0:eth\d:169\.254\.0\.1 ssh=up:eth\d", text), text[-4000:]
+        # the management path: ssh from this machine through 127.0.0.1 into each dom0
+        for i in (1, 2):
+            ssh = subprocess.run([script, "ssh", str(i), "hostname; tern list"], env=env,
+                                 capture_output=True, text=True, timeout=120)
+            assert ssh.returncode == 0, ssh.stderr
+            assert ssh.stdout.splitlines()[0] == f"host{i}", ssh.stdout
+            assert re.search(r"^Domain-0 +0 +512 +2 ", ssh.stdout, re.M), ssh.stdout
+        bad = subprocess.run([script, "ssh", "3", "true"], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert bad.returncode != 0 and "host3 is not running" in bad.stderr
     finally:
         down = subprocess.run([script, "down"], env=env, capture_output=True, text=True, timeout=60)
     assert down.returncode == 0, down.stderr
