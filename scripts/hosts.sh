@@ -108,7 +108,15 @@ ssh_to() { # ssh_to I [CMD...]
   local h=$dir/host$1
   shift
   running "$h" || die "$(basename "$h") is not running"
-  exec ssh -q -p "$(cat "$h/ssh.port")" -i "$dir/ssh/id_ed25519" -o IdentitiesOnly=yes \
+  # QEMU accepts on the forwarded port at once; dom0's ssh answers once it has booted
+  local port n=0 banner=
+  port=$(cat "$h/ssh.port")
+  until [[ $banner == SSH-* ]]; do
+    ((n++ < 240)) || die "$(basename "$h")'s ssh does not answer on 127.0.0.1:$port"
+    banner=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && read -r -t 2 line <&3 && echo "$line") 2>/dev/null || true)
+    [[ $banner == SSH-* ]] || sleep 0.5
+  done
+  exec ssh -q -p "$port" -i "$dir/ssh/id_ed25519" -o IdentitiesOnly=yes \
     -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile="$h/known_hosts" \
     -o ConnectTimeout=20 root@127.0.0.1 "$@"
 }

@@ -39,7 +39,9 @@ class Run:
 
 def iso_for(cmdline, modules=()):
     """A GRUB ISO for this command line, built once and cached in the build dir."""
-    key = hashlib.sha256(repr((cmdline, modules, os.path.getmtime(ELF))).encode()).hexdigest()[:16]
+    files = [ELF, os.path.join(ROOT, "scripts", "mkiso.sh")] + [m.split("|")[0] for m in modules]
+    stamps = [os.path.getmtime(f) for f in files]  # a rebuilt module makes a new ISO
+    key = hashlib.sha256(repr((cmdline, modules, stamps)).encode()).hexdigest()[:16]
     path = os.path.join(BUILD, "test-isos", key + ".iso")
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -132,7 +132,7 @@ def test_hosts_script_starts_linked_hosts_and_stops_them(tmp_path):
                 sent = True
         text = out.decode(errors="replace")
         assert re.search(r"PING-42-0", text), text[-2000:]
-        assert re.search(r"TERN-DOM0 .* net=br0:eth\d:169\.254\.0\.1 ssh=up:eth\d", text), text[-4000:]
+        assert re.search(r"TERN-DOM0 .* net=br0:eth\d:169\.254\.0\.1 ssh=(up|keygen):eth\d", text), text[-4000:]
         # the management path: ssh from this machine through 127.0.0.1 into each dom0
         for i in (1, 2):
             ssh = subprocess.run([script, "ssh", str(i), "hostname; tern list"], env=env,

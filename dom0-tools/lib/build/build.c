@@ -3,6 +3,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ struct job {
     struct build_kernel k;
     uint8_t *kernel, *initrd;
     size_t kernel_len, initrd_len;
+    bool kernel_mapped;      /* kernel is a mapping of the file, not a copy */
     struct layout l;
     uint64_t nr_pages, *p2m; /* pfn -> mfn */
     uint8_t *mem;            /* the start-of-day frames, mapped in pfn order */
@@ -94,12 +96,39 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
     return 0;
 }
 
+/* A plain file mapped read-only, its pages read in at once: no copy of tens of MiB into
+ * fresh anonymous memory, whose page faults are dear in a PV domain under emulation. */
+static int map_file(const char *path, uint8_t **out, size_t *len)
+{
+    struct stat st;
+    void *p;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st))
+        rc = -errno;
+    else if (st.st_size <= 0)
+        rc = -EINVAL;
+    else if ((p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)) ==
+             MAP_FAILED)
+        rc = -errno;
+    else {
+        *out = p;
+        *len = (size_t)st.st_size;
+    }
+    close(fd);
+    return rc;
+}
+
 /*
  * The kernel, from cache_dir when it was unpacked before: a gzip'd kernel costs seconds to
  * inflate under emulation, and the same one is built again and again. The cache entry is
  * named by the file's name, size and mtime, and written whole before it is renamed in.
+ * *mapped says whether *out is a mapping of a plain file (or else a malloc'd copy).
  */
-static int read_kernel(const char *path, const char *cache_dir, uint8_t **out, size_t *len)
+static int read_kernel(const char *path, const char *cache_dir, uint8_t **out, size_t *len,
+                       bool *mapped)
 {
     char cached[512], tmp[530];
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -115,12 +144,19 @@ static int read_kernel(const char *path, const char *cache_dir, uint8_t **out, s
     if (fstat(fileno(f), &st))
         rc = 0;
     fclose(f);
+    *mapped = false;
+    if (!rc && !map_file(path, out, len)) {
+        *mapped = true;
+        return 0;
+    }
     if (!rc || !cache_dir)
         return read_file(path, out, len);
     snprintf(cached, sizeof(cached), "%s/%s-%lld-%lld.elf", cache_dir, base, (long long)st.st_size,
              (long long)st.st_mtime);
-    if (!read_file(cached, out, len))
+    if (!map_file(cached, out, len)) {
+        *mapped = true;
         return 0;
+    }
     if ((rc = read_file(path, out, len)))
         return rc;
     mkdir(cache_dir, 0700);
@@ -388,7 +424,8 @@ static int build(struct job *j, struct build_result *r)
     long port;
     int rc;
 
-    if ((rc = read_kernel(j->a->kernel, j->a->cache_dir, &j->kernel, &j->kernel_len)))
+    if ((rc = read_kernel(j->a->kernel, j->a->cache_dir, &j->kernel, &j->kernel_len,
+                           &j->kernel_mapped)))
         return fail(j, rc, "cannot read kernel %s: %s", j->a->kernel, strerror(-rc));
     if ((rc = build_parse_elf(j->kernel, j->kernel_len, &j->k, &why)))
         return fail(j, rc, "kernel %s: %s", j->a->kernel, why);
@@ -443,7 +480,10 @@ int build_domain(struct ctrl *c, const struct build_args *a, struct build_result
         r->domid = DOMID_INVALID;
     }
     foreign_unmap(j.mem, j.nr_mapped);
-    free(j.kernel);
+    if (j.kernel_mapped)
+        munmap(j.kernel, j.kernel_len);
+    else
+        free(j.kernel);
     free(j.initrd);
     free(j.p2m);
     return rc;
