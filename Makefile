@@ -43,7 +43,9 @@ iso: hypervisor
 GUEST  ?= linux
 MEM_RUN := $(if $(filter linux,$(GUEST)),1024,$(MEM))
 DOM0_ARGS ?= console=hvc0 acpi=off pci=off swiotlb=noforce
-LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.dom0 tern.mem=512M tern.vcpus=2 $(DOM0_ARGS)" \
+# dom0's kernel is also the guest kernel its tools build domains from: read from the ISO once
+DOM0_FILE := tern.file=/usr/lib/tern/guest/vmlinux
+LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.dom0 $(DOM0_FILE) tern.mem=512M tern.vcpus=2 $(DOM0_ARGS)" \
                 "$(O)/dom0-tools/dom0-initramfs.cpio.gz|tern.initrd"
 
 iso-linux: hypervisor guest-linux dom0-image

@@ -4,6 +4,10 @@
 The setup header gives payload_offset/payload_length; the payload is an XZ stream followed by
 its 4-byte uncompressed size. The decompressed data is the ELF followed by relocation data,
 which is dropped: the output ends where the ELF's headers, segments and sections end.
+Then the zeros that end the last segment in the file (the kernel's .bss and .brk, stored in
+full: 24 MB of 65) are left to the loader, which zero-fills a segment past its file size: that
+segment's p_filesz shrinks, the section headers after it go (a PV loader uses only program
+headers and PT_NOTE), and every byte a loader puts in memory stays the same.
 The ELF must carry the Xen ENTRY, VIRT_BASE and XEN_VERSION ("xen-3.0") notes.
 
 usage: extract-vmlinux.py BZIMAGE OUT_ELF [--release-out FILE]
@@ -104,6 +108,28 @@ def elf64_end(data):
     return end
 
 
+def trim_trailing_zeros(data):
+    """The ELF without the zero bytes at the end of its last segment in file order, and
+    without section headers; unchanged if that segment is not PT_LOAD or has none."""
+    phoff = _u("<Q", data, 32)[0]
+    phentsize, phnum = _u("<HH", data, 54)
+    segs = [(i, *_u("<IIQQQQ", data, phoff + i * phentsize)) for i in range(phnum)]
+    last = max(segs, key=lambda s: s[3] + s[6])  # (i, type, flags, offset, vaddr, paddr, filesz)
+    i, ptype, _, off, _, _, filesz = last
+    seg = data[off:off + filesz]
+    keep = len(seg.rstrip(b"\0"))
+    if ptype != 1 or keep == filesz:
+        return data
+    end = off + keep
+    if end < phoff + phnum * phentsize or any(s[3] + s[6] > end for s in segs if s[0] != i):
+        return data  # something else lies past the kept bytes
+    out = bytearray(data[:end])
+    struct.pack_into("<Q", out, phoff + i * phentsize + 32, keep)  # p_filesz
+    struct.pack_into("<Q", out, 40, 0)  # e_shoff
+    struct.pack_into("<HHH", out, 58, 0, 0, 0)  # e_shentsize, e_shnum, e_shstrndx
+    return bytes(out)
+
+
 def elf64_xen_notes(data):
     """Returns {type: desc} of the "Xen" notes in the PT_NOTE segments of a checked ELF64."""
     phoff = _u("<Q", data, 32)[0]
@@ -162,7 +188,8 @@ def main(argv):
         payload, kv = bzimage_payload(img)
         raw = xz_decompress(payload)
         end = elf64_end(raw)
-        entry, virt_base = check_xen_notes(raw[:end])
+        elf = trim_trailing_zeros(raw[:end])
+        entry, virt_base = check_xen_notes(elf)
     except BadImage as e:
         print(f"extract-vmlinux: {args.bzimage}: {e}", file=sys.stderr)
         return 1
@@ -173,11 +200,12 @@ def main(argv):
     if args.release_out and not release:
         print(f"extract-vmlinux: {args.bzimage}: no kernel version string", file=sys.stderr)
         return 1
-    write_atomic(args.out, raw[:end])
+    write_atomic(args.out, elf)
     if args.release_out:
         write_atomic(args.release_out, (release + "\n").encode())
-    print(f"extract-vmlinux: {release or '?'}: ELF {end} bytes (dropped {len(raw) - end} "
-          f"trailing), Xen entry {entry:#x}, virt base {virt_base:#x}")
+    print(f"extract-vmlinux: {release or '?'}: ELF {len(elf)} bytes (dropped {len(raw) - end} "
+          f"bytes after it, {end - len(elf)} zeros the loader fills), Xen entry {entry:#x}, "
+          f"virt base {virt_base:#x}")
     return 0
 
 

@@ -86,7 +86,7 @@ up() {
       -cpu qemu64,+cx16 -smp 2 -m 1024 -no-reboot -display none -vga none -net none \
       -device isa-debug-exit,iobase=0xf4,iosize=0x04 -bios qboot.rom -kernel "$elf" \
       -append "loglvl=info" \
-      -initrd "$kernel tern.dom0 tern.mem=512M tern.vcpus=2 console=hvc0 tern.host=$i tern.hosts=$n tern.mgmt=$mgmt,$initrd tern.initrd" \
+      -initrd "$kernel tern.dom0 tern.file=/usr/lib/tern/guest/vmlinux tern.mem=512M tern.vcpus=2 console=hvc0 tern.host=$i tern.hosts=$n tern.mgmt=$mgmt,$initrd tern.initrd" \
       -drive "file=$h/disk.img,if=none,format=raw,id=d0" -device virtio-blk-pci,drive=d0 \
       "${q[@]}" \
       -chardev "socket,id=c0,path=$h/console.sock,server=on,wait=off,logfile=$h/console.log" \

@@ -2,6 +2,7 @@
 
 dom0 is the boot module marked tern.dom0; its console is the hypervisor's serial line
 (console_io out, CONSOLEIO_read and VIRQ_CONSOLE in), and the host follows it when it ends."""
+import hashlib
 import os
 import re
 
@@ -14,12 +15,14 @@ HELLO = os.path.join(BUILD, "tests", "guests", "hello.elf")
 DOM0_INITRD = os.path.join(BUILD, "dom0-tools", "dom0-initramfs.cpio.gz")
 # Until dom0 drives the host's hardware, keep it away from ACPI, PCI and DMA bounce buffers.
 DOM0_ARGS = "console=hvc0 acpi=off pci=off swiotlb=noforce"
+# dom0's kernel doubles as the guest kernel of its example configs (docs/boot.md, tern.file)
+DOM0_FILE = "tern.file=/usr/lib/tern/guest/vmlinux"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(KERNEL), reason="guest-linux image not built")
 
 
 def dom0(args="", mem="512M", vcpus=2, base=DOM0_ARGS):
-    return [f"{KERNEL}|tern.dom0 tern.mem={mem} tern.vcpus={vcpus} {base} {args}",
+    return [f"{KERNEL}|tern.dom0 {DOM0_FILE} tern.mem={mem} tern.vcpus={vcpus} {base} {args}",
             f"{DOM0_INITRD}|tern.initrd"]
 
 
@@ -46,6 +49,9 @@ def test_dom0_boots_privileged_and_passes_the_workload_checks():
     r = results(run)
     for name in ("dom0", "uname", "xen", "meminfo", "clock", "memtouch", "forkexec", "threads"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-3000:])
+    # the dom0 kernel module, also given as a file (tern.file), arrived whole in dom0's root
+    with open(KERNEL, "rb") as f:
+        assert f"guest_kernel_md5={hashlib.md5(f.read()).hexdigest()}" in r["dom0"][1], r["dom0"]
     assert not any("ACPI in unprivileged domain disabled" in l for l in lines)
     assert not [l for l in lines if BAD.search(l)], [l for l in lines if BAD.search(l)]
     # the host goes the way of dom0

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-PROGRAMS = ["string", "vsnprintf", "buddy", "frame", "xmalloc", "cmdline", "timerq", "ptvalidate"]
+PROGRAMS = ["string", "vsnprintf", "buddy", "frame", "xmalloc", "cmdline", "timerq", "ptvalidate", "cpio"]
 PROGRAMS += ["elf", "elf_bad", "elf_fuzz"]
 TIMEOUT = 120
 BUILD = os.environ.get("O", os.path.join(os.path.dirname(os.path.dirname(

@@ -1,6 +1,5 @@
 # Figures for bench_dom0: tern create -> the domU's first userspace line (256 MiB), the first
-# time (the gzip'd kernel is inflated) and again (from the toolstack's kernel cache); then
-# create+destroy cycles.
+# time and again (the kernel file is in the page cache by then); then create+destroy cycles.
 . /tests/lib.sh
 log=/var/log/tern/linux.log
 for round in cold warm; do

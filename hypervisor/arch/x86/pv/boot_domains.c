@@ -3,10 +3,13 @@
  *   NAME [tern.mem=SIZE] [tern.vcpus=N] [tern.weight=W] [tern.cap=PCT] [tern.count=N] GUEST ARGS
  * and a module whose string holds `tern.initrd` is the initrd of the kernel before it.
  * The first kernel with `tern.dom0` becomes domain 0, the privileged control and hardware
- * domain; it is built before the others.
+ * domain; it is built before the others. A module with `tern.file=PATH` (dom0's kernel too)
+ * is also the file PATH in dom0's initramfs: the guest kernel dom0's tools build domains
+ * from is then read from the boot medium once, not twice.
  * Those words are taken out; the rest (other tern.* words too) is the guest's command line.
  */
 #include <tern/bootinfo.h>
+#include <tern/cpio.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/event.h>
@@ -17,14 +20,20 @@
 
 #define DEFAULT_MEM (4ul << 20)
 #define MAX_COUNT 256
+#define MAX_DOM0_FILES 8
 
 struct guest_opts {
     char name[DOMAIN_NAME_LEN];
     char cmdline[MAX_GUEST_CMDLINE];
     uint64_t mem;
+    char file[CPIO_PATH_MAX + 1];
     unsigned int vcpus, weight, cap, count;
     bool initrd, dom0;
 };
+
+static char file_paths[MAX_DOM0_FILES][CPIO_PATH_MAX + 1];
+static struct cpio_file dom0_files[MAX_DOM0_FILES];
+static unsigned int nr_dom0_files;
 
 static uint64_t parse_size(const char *s, bool *ok)
 {
@@ -71,8 +80,8 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
         n = (size_t)(s - w);
         if (!n)
             break;
-        if (n > 5 && n < 64 && !strncmp(w, "tern.", 5)) {
-            char word[64];
+        if (n > 5 && n < CPIO_PATH_MAX + 16 && !strncmp(w, "tern.", 5)) {
+            char word[CPIO_PATH_MAX + 16];
             bool known = true;
             strlcpy(word, w, n + 1);
             const char *eq = strchr(word, '=');
@@ -81,6 +90,8 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
                 o->initrd = true;
             else if (!strcmp(word, "tern.dom0"))
                 o->dom0 = true;
+            else if (!strncmp(word, "tern.file=", 10))
+                ok = cpio_path_ok(val) && strlcpy(o->file, val, sizeof(o->file)) < sizeof(o->file);
             else if (!strncmp(word, "tern.mem=", 9))
                 o->mem = parse_size(val, &ok);
             else if (!strncmp(word, "tern.vcpus=", 11))
@@ -110,7 +121,8 @@ static int parse_module_string(const char *s, struct guest_opts *o, const char *
         len += n;
     }
     if (!o->vcpus || o->vcpus > MAX_VCPUS_PER_DOMAIN || !o->count || o->count > MAX_COUNT ||
-        o->cap > 100 || o->weight > 65535 || o->mem < (1ul << 20) || (o->dom0 && o->count != 1)) {
+        o->cap > 100 || o->weight > 65535 || o->mem < (1ul << 20) || (o->dom0 && o->count != 1) ||
+        (o->initrd && o->file[0])) {
         *why = "tern.* option out of range";
         return -EINVAL;
     }
@@ -137,6 +149,8 @@ static bool boot_module(unsigned int i, const struct guest_opts *o, bool dom0)
             .image_len = m->end - m->start,
             .initrd = rd ? __va(rd->start) : NULL,
             .initrd_len = rd ? rd->end - rd->start : 0,
+            .files = dom0 ? dom0_files : NULL,
+            .nr_files = dom0 ? nr_dom0_files : 0,
             .cmdline = o->cmdline,
             .nr_pages = o->mem >> PAGE_SHIFT,
             .nr_vcpus = o->vcpus,
@@ -164,6 +178,18 @@ void pv_boot_domains(void)
     const char *why = NULL;
 
     domain_boot_begin();
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        if (parse_module_string(m->cmdline, &o, &why) || !o.file[0])
+            continue;
+        if (nr_dom0_files == MAX_DOM0_FILES) {
+            printk(KERN_ALWAYS "module %u: more than %u tern.file modules\n", i, MAX_DOM0_FILES);
+            continue;
+        }
+        unsigned int f = nr_dom0_files++;
+        strlcpy(file_paths[f], o.file, sizeof(file_paths[f]));
+        dom0_files[f] = (struct cpio_file){ file_paths[f], __va(m->start), m->end - m->start };
+    }
     /* dom0 first: it takes domain id 0, and the console input starts with it */
     for (unsigned int i = 0; i < boot_info.nr_modules && dom0 < 0; i++)
         if (!parse_module_string(boot_info.modules[i].cmdline, &o, &why) && o.dom0 && !o.initrd) {
@@ -180,6 +206,11 @@ void pv_boot_domains(void)
         }
         if (o.initrd || (int)i == dom0)
             continue; /* taken with its kernel, or already built */
+        if (o.file[0]) {
+            if (dom0 < 0)
+                printk(KERN_ALWAYS "module %u: tern.file without a dom0 to give it to\n", i);
+            continue; /* a file, not a kernel */
+        }
         if (o.dom0)
             printk(KERN_ALWAYS "module %u: tern.dom0 again: built as an ordinary domain\n", i);
         started |= boot_module(i, &o, false);

@@ -6,6 +6,7 @@
  * least 512 KiB of slack. The tables are validated and pinned like any guest's.
  */
 #include <tern/bootinfo.h>
+#include <tern/cpio.h>
 #include <tern/domain.h>
 #include <tern/elf.h>
 #include <tern/event.h>
@@ -24,7 +25,7 @@
 
 struct layout {
     uint64_t v_start, v_end;
-    uint64_t initrd, p2m, start_info, store, console, pt, stack;
+    uint64_t initrd, initrd_len, p2m, start_info, store, console, pt, stack;
     uint64_t nr_pt;
 };
 
@@ -42,6 +43,7 @@ static int plan_layout(const struct elf_image_info *info, uint64_t nr_pages, uin
     l->v_start = info->virt_base;
     next = ALIGN_UP(info->virt_kend, PAGE_SIZE);
     l->initrd = next;
+    l->initrd_len = initrd_len;
     next += ALIGN_UP(initrd_len, PAGE_SIZE);
     l->p2m = next;
     next += ALIGN_UP(nr_pages * 8, PAGE_SIZE);
@@ -104,6 +106,18 @@ static int load_copy(void *ctx, uint64_t va, const void *src, size_t len)
 static int load_zero(void *ctx, uint64_t va, size_t len)
 {
     return load_copy(ctx, va, NULL, len);
+}
+
+struct cpio_at {
+    struct builder *b;
+    uint64_t va;
+};
+
+static void cpio_out(void *ctx, const void *p, size_t len)
+{
+    struct cpio_at *at = ctx;
+    load_copy(at->b, at->va, p, len);
+    at->va += len;
 }
 
 /* Each 32-byte slot: push %rcx; push %r11; mov $nr,%eax; syscall; pop %r11; pop %rcx; ret */
@@ -175,8 +189,8 @@ static void fill_start_info(struct builder *b, const struct layout *l, const str
     si->pt_base = l->pt;
     si->nr_pt_frames = l->nr_pt;
     si->mfn_list = l->p2m;
-    si->mod_start = a->initrd_len ? l->initrd : 0;
-    si->mod_len = a->initrd_len;
+    si->mod_start = l->initrd_len ? l->initrd : 0;
+    si->mod_len = l->initrd_len;
     strlcpy(si->cmd_line, a->cmdline, sizeof(si->cmd_line));
     if (d->is_privileged)
         return; /* dom0: console through console_io, xenstore its own (XS_LOCAL) */
@@ -210,7 +224,14 @@ int pv_build_domain(const struct pv_build_args *a, struct domain **out, const ch
         *why = "kernel below VIRT_BASE or VIRT_BASE not 2 MiB aligned";
         return -ENOEXEC;
     }
-    if (plan_layout(&info, a->nr_pages, a->initrd_len, &l)) {
+    /* the files follow the initrd as a second archive, 4-byte aligned, which Linux unpacks
+     * after the first */
+    size_t files_at = ALIGN_UP(a->initrd_len, 4), files_len = 0;
+    if (a->nr_files && !(files_len = cpio_write(a->files, a->nr_files, NULL, NULL))) {
+        *why = "a tern.file path is not usable (empty, '.' or '..' parts, too long)";
+        return -EINVAL;
+    }
+    if (plan_layout(&info, a->nr_pages, files_len ? files_at + files_len : a->initrd_len, &l)) {
         *why = "too little memory for the kernel and its start-of-day layout";
         return -ENOMEM;
     }
@@ -233,6 +254,11 @@ int pv_build_domain(const struct pv_build_args *a, struct domain **out, const ch
     }
     if (a->initrd_len)
         load_copy(&b, l.initrd, a->initrd, a->initrd_len);
+    if (files_len) {
+        struct cpio_at at = { &b, l.initrd + files_at };
+        load_zero(&b, l.initrd + a->initrd_len, files_at - a->initrd_len);
+        cpio_write(a->files, a->nr_files, cpio_out, &at);
+    }
     if (info.hypercall_page)
         fill_hypercall_page(va_to_hyp(&b, info.hypercall_page));
     fill_start_info(&b, &l, a);

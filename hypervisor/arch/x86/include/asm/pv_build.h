@@ -6,6 +6,8 @@
 
 struct domain;
 
+struct cpio_file;
+
 struct pv_build_args {
     uint16_t domid;
     const char *name;
@@ -13,6 +15,9 @@ struct pv_build_args {
     size_t image_len;
     const void *initrd;
     size_t initrd_len;
+    /* files for the kernel's initramfs, appended after the initrd as a cpio archive */
+    const struct cpio_file *files;
+    unsigned int nr_files;
     const char *cmdline;
     uint64_t nr_pages;
     unsigned int nr_vcpus;
