@@ -131,15 +131,26 @@ def test_xenstore_serves_dom0_and_domus():
     """tern-xenstored in dom0: dom0's kernel through its xenfs ring, a domU's Linux xenbus
     through its store ring (it writes its shutdown features), permissions as the domU sees
     them, a watch in dom0 on what the guest writes, and reboot/shutdown requests through
-    control/shutdown, after which nothing of the domain is left in the store."""
-    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=600,
-               modules=dom0("tern.script=xenstore"))
+    control/shutdown, after which nothing of the domain is left in the store. Then domUs that
+    break their store ring (a message too long, impossible indexes, a flood of requests whose
+    replies they never take): the daemon stops serving each alone, dom0 and the next domU
+    are served, and nothing of them is left in the store."""
+    xs_ring = os.path.join(BUILD, "tests", "guests", "xs_ring.elf")
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=900,
+               modules=dom0("tern.script=xenstore") +
+               [f"{xs_ring}|tern.file=/usr/lib/tern/tests/xs_ring.elf"])
     r = results(run)
     for name in ("xs_dom0_ring", "xs_create", "xs_domu_xenbus", "xs_perms", "xs_watch",
-                 "xs_reboot", "xs_shutdown"):
+                 "xs_reboot", "xs_shutdown", "xs_toolong", "xs_badidx", "xs_flood", "xs_good",
+                 "xs_daemon", "xs_clean"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
     assert "domain 1 (d1): shut down (reboot)" in run.text
     assert "domain 2 (d2): shut down (poweroff)" in run.text
+    # each ring guest's own verdict, from the hypervisor's console: all four succeeded
+    verdicts = [l for l in run.lines if "TEST-RESULT xs_ring:" in l]
+    assert len(verdicts) == 4 and all("SUCCESS" in l for l in verdicts), verdicts
+    errors = [l.split()[-1] for l in run.lines if "xs_ring: the daemon's error field is" in l]
+    assert errors == ["1", "2", "0"], errors  # COMM, RINGIDX, none for the flood
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
 
 

@@ -99,3 +99,6 @@ else
 fi
 grep -v "^\[" /var/log/tern/xenstored.log | head -5
 tail -n 5 /var/log/tern/xenstored.log
+
+# then guests that break their store ring (one boot for both sets of checks)
+sh /tests/xs_ring.sh
