@@ -26,7 +26,8 @@ MODULE_FILES=(drivers/net/ethernet/intel/e1000/e1000.ko
   drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko
   drivers/block/virtio_blk.ko drivers/block/loop.ko
   fs/ext4/ext4.ko fs/jbd2/jbd2.ko fs/mbcache.ko lib/crc16.ko crypto/crc32c_generic.ko
-  net/bridge/bridge.ko net/802/stp.ko net/llc/llc.ko)
+  net/bridge/bridge.ko net/802/stp.ko net/llc/llc.ko
+  drivers/net/xen-netfront.ko drivers/block/xen-blkfront.ko)
 wanted="${MODULE_DIRS[*]} ${MODULE_FILES[*]}"
 
 if [[ -f $out/vmlinuz && -f $out/vmlinuz.pkg && $(head -n 1 "$out/vmlinuz.pkg") == "$meta=$cand" &&

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "monitor.h"
 #include "state.h"
+#include "vif.h"
 #include "xsdom.h"
 
 static int usage(FILE *f)
@@ -94,7 +95,8 @@ int cmd_create(int argc, char **argv)
     struct build_args a = { cfg.kernel, cfg.ramdisk[0] ? cfg.ramdisk : NULL, cfg.cmdline,
                             cfg.memory_mib * 1024, cfg.vcpus, cache };
     rc = build_domain(&c, &a, &r, err, sizeof(err));
-    if (!rc && (rc = xsdom_setup(&cfg, &r, err, sizeof(err)))) {
+    if (!rc && ((rc = xsdom_setup(&cfg, &r, err, sizeof(err))) ||
+                (rc = vif_hotplug(&cfg, r.domid, err, sizeof(err))))) {
         xsdom_forget(r.domid);
         ctrl_domain_destroy(&c, r.domid);
     }

@@ -96,6 +96,74 @@ static bool valid_name(const char *n)
     return true;
 }
 
+static bool valid_mac(const char *m)
+{
+    unsigned int b[6];
+    char end;
+
+    if (strlen(m) != 17 || sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+                                  &b[5], &end) != 6)
+        return false;
+    for (int i = 0; i < 6; i++)
+        if (m[3 * i + 2] != (i == 5 ? 0 : ':'))
+            return false;
+    return !(b[0] & 1); /* a unicast address */
+}
+
+/* "key=value,key=value" of one vif entry. */
+static int parse_vif(struct parser *p, const char *spec, struct vif_config *v)
+{
+    char buf[CONFIG_STR], *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", spec);
+    snprintf(v->bridge, sizeof(v->bridge), "br0");
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        while (*kv == ' ')
+            kv++;
+        char *eq = strchr(kv, '=');
+        if (!eq)
+            return bad(p, "vif: '%s' is not key=value", kv);
+        *eq++ = 0;
+        if (!strcmp(kv, "mac")) {
+            if (!valid_mac(eq))
+                return bad(p, "vif: '%s' is not a unicast MAC like 00:16:3e:01:02:03", eq);
+            snprintf(v->mac, sizeof(v->mac), "%s", eq);
+        } else if (!strcmp(kv, "bridge")) {
+            if (!*eq || strlen(eq) >= sizeof(v->bridge) || strchr(eq, '/'))
+                return bad(p, "vif: '%s' is not a bridge name", eq);
+            snprintf(v->bridge, sizeof(v->bridge), "%s", eq);
+        } else {
+            return bad(p, "vif: unknown key '%s' (mac, bridge)", kv);
+        }
+    }
+    return 0;
+}
+
+/* [ 'a', "b" ]: each string through parse_vif. */
+static int parse_vifs(struct parser *p, const char **s, struct domain_config *c)
+{
+    char item[CONFIG_STR];
+
+    if (**s != '[')
+        return bad(p, "expected a [ list ] of strings");
+    *s = skip_space(*s + 1);
+    c->nr_vifs = 0;
+    while (**s != ']') {
+        if (c->nr_vifs == MAX_VIFS)
+            return bad(p, "more than %d vifs", MAX_VIFS);
+        if (parse_string(p, s, item, sizeof(item)) || parse_vif(p, item, &c->vif[c->nr_vifs]))
+            return -1;
+        c->nr_vifs++;
+        *s = skip_space(*s);
+        if (**s == ',')
+            *s = skip_space(*s + 1);
+        else if (**s != ']')
+            return bad(p, "expected ',' or ']' in the list");
+    }
+    (*s)++;
+    return 0;
+}
+
 static int setting(struct parser *p, const char *key, const char **s, struct domain_config *c)
 {
     uint64_t v;
@@ -135,8 +203,10 @@ static int setting(struct parser *p, const char *key, const char **s, struct dom
         return parse_action(p, s, &c->on_reboot);
     if (!strcmp(key, "on_crash"))
         return parse_action(p, s, &c->on_crash);
-    if (!strcmp(key, "vif") || !strcmp(key, "disk"))
-        return bad(p, "'%s': guest devices are not supported yet", key);
+    if (!strcmp(key, "vif"))
+        return parse_vifs(p, s, c);
+    if (!strcmp(key, "disk"))
+        return bad(p, "'%s': guest disks are not supported yet", key);
     return bad(p, "unknown setting '%s'", key);
 }
 
@@ -181,6 +251,17 @@ int config_parse(const char *text, const char *file, struct domain_config *c, ch
     p.line = 0;
     if (!c->name[0])
         return snprintf(err, err_len, "%s: no name = \"...\"", file), -1;
+    for (unsigned int i = 0; i < c->nr_vifs; i++) {
+        if (c->vif[i].mac[0])
+            continue;
+        /* Xen's OUI and three bytes of a hash of name and index: stable across restarts */
+        uint32_t h = 2166136261u;
+        for (const char *n = c->name; *n; n++)
+            h = (h ^ (uint8_t)*n) * 16777619u;
+        h = (h ^ i) * 16777619u;
+        snprintf(c->vif[i].mac, sizeof(c->vif[i].mac), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f,
+                 (h >> 8) & 0xff, h & 0xff);
+    }
     if (!c->kernel[0])
         return snprintf(err, err_len, "%s: no kernel = \"...\"", file), -1;
     return 0;

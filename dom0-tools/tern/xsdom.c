@@ -13,6 +13,7 @@
 #include "../lib/build/build.h"
 #include "../lib/xs/xs.h"
 #include "config.h"
+#include "vif.h"
 #include "xsdom.h"
 
 static const char *const guest_dirs[] = { "control", "device", "data", "drivers", "feature", "attr",
@@ -62,7 +63,7 @@ static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *
         snprintf(path, sizeof(path), "cpu/%u/availability", i);
         rc = put(x, tx, dom, path, "online");
     }
-    return rc;
+    return rc ?: vif_write_entries(x, tx, cfg, r->domid);
 }
 
 int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, char *why, size_t len)
@@ -101,6 +102,7 @@ void xsdom_forget(uint16_t domid)
     if (xs_open(&x))
         return;
     snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+    vif_teardown(&x, domid); /* while the domain still exists: netback unmaps its rings */
     xs_release(&x, domid);
     xs_rm(&x, 0, dom);
     xs_close(&x);

@@ -115,12 +115,14 @@ def test_toolstack_lists_pauses_and_destroys_a_domain():
 
 def test_tern_create_boots_debian_kernel_from_dom0():
     """dom0's domain builder: the example config's Linux reaches its shell on a console that
-    dom0's monitor serves; list, pause, console input, refusals, destroy with memory back."""
+    dom0's monitor serves; list, pause, console input, refusals, destroy with memory back.
+    Then a guest with a vif: netback's vifD.0 in br0, the guest's netfront pings dom0, and
+    nothing of the vif is left once the guest is gone."""
     run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=600,
                modules=dom0("tern.script=create"))
     r = results(run)
     for name in ("create", "create_list", "console", "create_pause", "create_refusals",
-                 "create_destroy"):
+                 "create_destroy", "vif_create", "net", "vif_gone"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
     assert "domain 1: created by the control domain, 1 vCPUs" in run.text
     assert "domain 1 (d1): destroyed by the control domain" in run.text

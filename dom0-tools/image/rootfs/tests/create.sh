@@ -60,9 +60,15 @@ cat /tmp/err
 sed 's/^name = .*/name = "nokernel"/; s/^memory = .*/memory = 16/; s|^kernel = .*|kernel = "/etc/profile"|' \
     /etc/tern/examples/linux.cfg > /tmp/nok.cfg
 tern create /tmp/nok.cfg 2> /tmp/err; grep -q "not a 64-bit" /tmp/err || bad=$((bad + 1))
+printf 'name = "v"\nkernel = "/k"\nvif = [ "mac=01:00:5e:00:00:01" ]\n' > /tmp/badvif.cfg
+tern create /tmp/badvif.cfg 2> /tmp/err; grep -q '/tmp/badvif.cfg:3: vif: .* is not a unicast MAC' /tmp/err || bad=$((bad + 1))
+printf 'name = "v"\nkernel = "/k"\nvif = [ "bridge=br0", "speed=9" ]\n' > /tmp/badvif.cfg
+tern create /tmp/badvif.cfg 2> /tmp/err; grep -q "vif: unknown key 'speed'" /tmp/err || bad=$((bad + 1))
+printf 'name = "v"\nkernel = "/usr/lib/tern/guest/vmlinux"\nmemory = 128\nvif = [ "bridge=nosuchbr" ]\n' > /tmp/badvif.cfg
+tern create /tmp/badvif.cfg 2> /tmp/err; grep -q "cannot put vif[0-9]*.0 in bridge nosuchbr" /tmp/err && ! tern list | grep -q '^v ' || bad=$((bad + 1))
 cat /tmp/err
 if [ $bad -eq 0 ]; then
-    tern_result create_refusals PASS "bad line, taken name, too much memory, not a kernel"
+    tern_result create_refusals PASS "bad line, taken name, too much memory, not a kernel, bad vifs"
 else
     tern_result create_refusals FAIL "$bad refusals missing"
 fi
@@ -76,3 +82,6 @@ if [ -z "$(field linux 1)" ] && [ "$free1" -eq "$free0" ]; then
 else
     tern_result create_destroy FAIL "free_kib=$free0,$free1 listed=$(field linux 1)"
 fi
+
+# then a guest with a network interface (one boot for both sets of checks)
+sh /tests/vif.sh

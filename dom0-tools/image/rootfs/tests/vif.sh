@@ -1,0 +1,38 @@
+# A guest with a vif: netback's vifD.0 joins br0, the guest pings dom0 through it, and once the
+# guest is gone nothing of the vif is left (no netdev, no backend or frontend entries).
+. /tests/lib.sh
+log=/var/log/tern/vnet.log
+cat > /tmp/vnet.cfg <<CFG
+name = "vnet"
+memory = 128
+kernel = "/usr/lib/tern/guest/vmlinux"
+ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
+cmdline = "console=hvc0 tern.script=net tern.ip=169.254.1.2/16 tern.peer=169.254.0.1"
+vif = [ 'bridge=br0' ]
+on_poweroff = "destroy"
+CFG
+if ! tern create /tmp/vnet.cfg; then
+    tern_result vif_create FAIL "tern create refused the config"
+    exit 1
+fi
+id=$(tern list | awk '$1 == "vnet" { print $2 }')
+ports=$(ls /sys/class/net/br0/brif | tr '\n' ' ')
+mac=$(tern xs read "/local/domain/$id/device/vif/0/mac")
+be=$(tern xs read "/local/domain/0/backend/vif/$id/0/hotplug-status")
+case " $ports " in
+*" vif$id.0 "*) tern_result vif_create PASS "vif$id.0 in br0, mac=$mac hotplug-status=$be" ;;
+*) tern_result vif_create FAIL "br0 ports: $ports" ;;
+esac
+n=0
+while ! grep -q "TERN-TEST net" "$log" 2>/dev/null && [ $n -lt 1200 ]; do n=$((n + 1)); sleep 0.1; done
+grep "TERN-TEST net" "$log" || { tail -n 20 "$log"; echo "TERN-TEST net FAIL no result"; }
+state=$(tern xs read "/local/domain/0/backend/vif/$id/0/state" 2>/dev/null)
+n=0
+while tern list | grep -q '^vnet ' && [ $n -lt 300 ]; do n=$((n + 1)); sleep 0.1; done
+left=$(ls /sys/class/net | grep '^vif' | tr '\n' ' ')
+be_left=$(tern xs ls /local/domain/0/backend/vif 2>/dev/null | tr '\n' ' ')
+if ! tern list | grep -q '^vnet ' && [ -z "$left" ] && [ -z "$be_left" ]; then
+    tern_result vif_gone PASS "no vif netdev, no backend entries"
+else
+    tern_result vif_gone FAIL "netdevs: $left backends: $be_left state=$state"
+fi

@@ -1,0 +1,21 @@
+/* Guests' network interfaces: netfront in the guest, Linux's netback in dom0, joined through
+ * xenstore as Xen's toolstack lays it out, with the backend's vifD.N put in a bridge. */
+#ifndef TERN_VIF_H
+#define TERN_VIF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct domain_config;
+struct xs;
+
+/* The frontend and backend entries of every vif, inside the caller's transaction. */
+int vif_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, uint16_t domid);
+/* What Xen's hotplug script does once netback made vifD.N: into its bridge, up, then
+ * hotplug-status "connected", which netback waits for. 0 or -errno with why. */
+int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size_t len);
+/* Closes every vif of the domain and removes its backend entries; netback unmaps the rings
+ * and removes vifD.N. Bounded: a frontend that does not answer is cut off. */
+void vif_teardown(struct xs *x, uint16_t domid);
+
+#endif
