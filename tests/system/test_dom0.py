@@ -122,8 +122,13 @@ def test_tern_create_boots_debian_kernel_from_dom0():
                modules=dom0("tern.script=create"))
     r = results(run)
     for name in ("create", "create_list", "console", "create_pause", "create_refusals",
-                 "create_destroy", "vif_create", "net", "vif_gone"):
+                 "create_destroy", "vif_create", "net", "net_tcp", "vif_gone"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    # the guest's 64 MiB arrived in dom0 whole (the console log's copy and dom0's own)
+    sent = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("TERN-SENT ")]
+    received = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("TERN-RECEIVED ")]
+    assert sent and received and sent[-1] == received[-1] == received[-1][:1] + [str(64 << 20)], \
+        (sent, received)
     assert "domain 1: created by the control domain, 1 vCPUs" in run.text
     assert "domain 1 (d1): destroyed by the control domain" in run.text
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS

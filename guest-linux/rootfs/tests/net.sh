@@ -1,9 +1,12 @@
 # The guest's vif (netfront): eth0 takes the address tern.ip=A/N from the command line and
-# pings tern.peer=B (dom0 or another guest on the bridge).
+# pings tern.peer=B (dom0 or another guest on the bridge); with tern.send=MIB it then sends B
+# that many MiB of random data over TCP (port 5000) and waits for B's word (port 5001) that
+# it has them all, so that it does not power off with data still in flight.
 . /tests/lib.sh
-addr= peer=
+addr= peer= send=
 for arg in $(cat /proc/cmdline); do
     case $arg in
+    tern.send=*) send=${arg#tern.send=} ;;
     tern.ip=*) addr=${arg#tern.ip=} ;;
     tern.peer=*) peer=${arg#tern.peer=} ;;
     esac
@@ -21,4 +24,16 @@ if ping -c 3 -W 2 "$peer" > /tmp/ping.out 2>&1; then
     tern_result net PASS "mac=$(cat /sys/class/net/eth0/address) $(tail -n 1 /tmp/ping.out)"
 else
     tern_result net FAIL "$(tail -n 2 /tmp/ping.out | tr '\n' ' ')"
+fi
+[ -n "$send" ] || exit 0
+dd if=/dev/urandom of=/tmp/data bs=1M count="$send" 2>/dev/null
+echo "TERN-SENT $(md5sum < /tmp/data | cut -d' ' -f1) $(wc -c < /tmp/data)"
+n=0
+until nc "$peer" 5000 < /tmp/data; do n=$((n + 1)); [ $n -ge 60 ] && break; sleep 0.5; done
+rm -f /tmp/data
+dmesg | grep -iE "netfront|eth0|grant" | tail -n 10
+if timeout 300 nc -l -p 5001 > /tmp/done; then
+    tern_result net_tcp PASS "sent $send MiB, peer: $(cat /tmp/done)"
+else
+    tern_result net_tcp FAIL "no word from $peer"
 fi

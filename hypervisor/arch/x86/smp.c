@@ -30,6 +30,11 @@ static void run_owed_call(void)
     }
 }
 
+void smp_answer_call(void)
+{
+    run_owed_call();
+}
+
 static void call_function_interrupt(struct cpu_user_regs *regs)
 {
     run_owed_call();

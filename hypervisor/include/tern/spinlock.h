@@ -10,14 +10,25 @@ typedef struct {
     uint16_t owner;
 } spinlock_t;
 
+#ifdef TERN_HOST
+static inline void smp_answer_call(void) {}
+#else
+/* Runs a cross-CPU call owed to this CPU (arch/x86/smp.c). A CPU spinning for a lock, maybe
+ * with interrupts off, answers calls meanwhile: the caller of smp_call_function may hold the
+ * very lock it waits for, and would wait for it forever. */
+void smp_answer_call(void);
+#endif
+
 #define SPIN_LOCK_UNLOCKED { 0, 0 }
 #define DEFINE_SPINLOCK(l) spinlock_t l = SPIN_LOCK_UNLOCKED
 
 static inline void spin_lock(spinlock_t *l)
 {
     uint16_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
+        smp_answer_call();
         cpu_relax();
+    }
 }
 
 static inline bool spin_trylock(spinlock_t *l)

@@ -1,16 +1,22 @@
-# A guest with a vif: netback's vifD.0 joins br0, the guest pings dom0 through it, and once the
-# guest is gone nothing of the vif is left (no netdev, no backend or frontend entries).
+# A guest with a vif: netback's vifD.0 joins br0, the guest pings dom0 through it and sends
+# it 64 MiB over TCP (checksummed on both ends), and once the guest is gone nothing of the vif
+# is left (no netdev, no backend or frontend entries).
 . /tests/lib.sh
 log=/var/log/tern/vnet.log
 cat > /tmp/vnet.cfg <<CFG
 name = "vnet"
-memory = 128
+memory = 256
 kernel = "/usr/lib/tern/guest/vmlinux"
 ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
-cmdline = "console=hvc0 tern.script=net tern.ip=169.254.1.2/16 tern.peer=169.254.0.1"
+cmdline = "console=hvc0 tern.script=net tern.ip=169.254.1.2/16 tern.peer=169.254.0.1 tern.send=64"
 vif = [ 'bridge=br0' ]
 on_poweroff = "destroy"
 CFG
+# busybox nc ends at EOF of its input: give it a FIFO held open (read-write) by this shell
+mkfifo /tmp/hold
+exec 3<> /tmp/hold
+nc -l -p 5000 < /tmp/hold > /tmp/recv &
+recv=$!
 if ! tern create /tmp/vnet.cfg; then
     tern_result vif_create FAIL "tern create refused the config"
     exit 1
@@ -26,6 +32,23 @@ esac
 n=0
 while ! grep -q "TERN-TEST net" "$log" 2>/dev/null && [ $n -lt 1200 ]; do n=$((n + 1)); sleep 0.1; done
 grep "TERN-TEST net" "$log" || { tail -n 20 "$log"; echo "TERN-TEST net FAIL no result"; }
+# the guest's data, as it arrives; then the word it waits for
+t0=$(cut -d' ' -f1 /proc/uptime)
+n=0
+while kill -0 $recv 2>/dev/null && [ $n -lt 3000 ]; do n=$((n + 1)); sleep 0.1; done
+t1=$(cut -d' ' -f1 /proc/uptime)
+kill $recv 2>/dev/null
+exec 3>&-
+rm -f /tmp/hold
+grep TERN-SENT "$log" | tail -n 1 | sed 's/^.*TERN-SENT/TERN-SENT/'
+echo "TERN-RECEIVED $(md5sum < /tmp/recv | cut -d' ' -f1) $(wc -c < /tmp/recv)"
+echo "vif: received $(wc -c < /tmp/recv) bytes, the last of them $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s after the ping"
+n=0
+until echo "received $(wc -c < /tmp/recv)" | nc 169.254.1.2 5001; do n=$((n + 1)); [ $n -ge 60 ] && break; sleep 0.5; done
+rm -f /tmp/recv
+n=0
+while ! grep -q "TERN-TEST net_tcp" "$log" 2>/dev/null && [ $n -lt 600 ]; do n=$((n + 1)); sleep 0.1; done
+grep "TERN-TEST net_tcp" "$log" || echo "TERN-TEST net_tcp FAIL no result"
 state=$(tern xs read "/local/domain/0/backend/vif/$id/0/state" 2>/dev/null)
 n=0
 while tern list | grep -q '^vnet ' && [ $n -lt 300 ]; do n=$((n + 1)); sleep 0.1; done
@@ -36,3 +59,4 @@ if ! tern list | grep -q '^vnet ' && [ -z "$left" ] && [ -z "$be_left" ]; then
 else
     tern_result vif_gone FAIL "netdevs: $left backends: $be_left state=$state"
 fi
+dmesg | grep -iE "vif|netback|grant" | tail -n 20
