@@ -10,6 +10,11 @@
  * code; gnttab_may_map_foreign lets exactly that one entry in, while it is installed,
  * so a guest cannot copy the grant into further entries that would outlive the unmap.
  *
+ * Sizes: a table grows frame by frame up to Xen's default of 64 (32768 entries), each
+ * frame's active state allocated with it; the maptrack grows 256 handles at a time up to
+ * Xen's default of 262144 (a backend domain keeps thousands mapped: blkback's persistent
+ * grants alone are up to 1056 per ring), free handles on a list.
+ *
  * Locking: one global lock over all grant state, as for event channels. Lookups go
  * through our own list of tables, never through another domain's struct domain, so a
  * domain being destroyed on another CPU is never touched after it leaves the list.
@@ -37,6 +42,8 @@ struct gnttab_active {
 
 struct gnttab_map {
     uint32_t flags;              /* GNTMAP_*; 0 = free handle */
+    uint32_t handle;             /* its own number, fixed */
+    uint32_t next_free;          /* while free: the next free handle, or NO_HANDLE */
     uint32_t ref;
     struct grant_table *rgt;     /* granter's table; NULL once the granter is gone */
     mfn_t mfn;
@@ -51,12 +58,29 @@ struct grant_table {
     uint16_t domid;
     unsigned int nr_frames;
     struct page_info *frames[GNTTAB_MAX_FRAMES];
-    struct gnttab_active active[GNTTAB_MAX_ENTRIES];
-    struct gnttab_map maptrack[GNTTAB_MAPTRACK];
+    struct gnttab_active *active[GNTTAB_MAX_FRAMES]; /* GNTTAB_PER_FRAME each */
+    struct gnttab_map *maptrack[GNTTAB_MAPTRACK / GNTTAB_MAPTRACK_CHUNK];
+    unsigned int maptrack_chunks;
+    uint32_t free_handle;        /* head of the free list, or NO_HANDLE */
     struct gnttab_map *installing; /* written only under gnttab_lock by its holder */
 };
 
+#define NO_HANDLE 0xffffffffu
+
 DEFINE_SPINLOCK(gnttab_lock);
+
+static struct gnttab_active *active_of(struct grant_table *gt, uint32_t ref)
+{
+    return &gt->active[ref / GNTTAB_PER_FRAME][ref % GNTTAB_PER_FRAME];
+}
+
+/* The entry of handle h, or NULL if h was never allocated. */
+static struct gnttab_map *map_of(struct grant_table *gt, uint32_t h)
+{
+    if (h >= gt->maptrack_chunks * GNTTAB_MAPTRACK_CHUNK)
+        return NULL;
+    return &gt->maptrack[h / GNTTAB_MAPTRACK_CHUNK][h % GNTTAB_MAPTRACK_CHUNK];
+}
 static LIST_HEAD(all_tables);
 
 /* A guest that keeps rewriting an entry only makes its own map fail. */
@@ -122,7 +146,7 @@ int16_t gnttab_pin(struct grant_table *gt, uint32_t ref, uint16_t user, bool rea
 
     if (ref >= gt->nr_frames * GNTTAB_PER_FRAME)
         return GNTST_bad_gntref;
-    act = &gt->active[ref];
+    act = active_of(gt, ref);
     first = !act->pin_ro && !act->pin_rw;
     if (!first && act->domid != user)
         return GNTST_general_error;
@@ -145,7 +169,7 @@ int16_t gnttab_pin(struct grant_table *gt, uint32_t ref, uint16_t user, bool rea
 
 void gnttab_unpin(struct grant_table *gt, uint32_t ref, bool readonly)
 {
-    struct gnttab_active *act = &gt->active[ref];
+    struct gnttab_active *act = active_of(gt, ref);
     uint16_t clear = 0;
 
     if (readonly)
@@ -194,12 +218,27 @@ static void frame_free(struct page_info *pg)
 static int grow(struct grant_table *gt, unsigned int nr)
 {
     while (gt->nr_frames < nr) {
-        struct page_info *pg = frame_alloc(gt->domid);
-        if (!pg)
+        struct gnttab_active *act = xzalloc_array(struct gnttab_active, GNTTAB_PER_FRAME);
+        struct page_info *pg = act ? frame_alloc(gt->domid) : NULL;
+        if (!pg) {
+            xfree(act);
             return -ENOMEM;
+        }
+        gt->active[gt->nr_frames] = act;
         gt->frames[gt->nr_frames++] = pg;
     }
     return 0;
+}
+
+static void free_table(struct grant_table *gt)
+{
+    for (unsigned int i = 0; i < gt->nr_frames; i++) {
+        frame_free(gt->frames[i]);
+        xfree(gt->active[i]);
+    }
+    for (unsigned int i = 0; i < gt->maptrack_chunks; i++)
+        xfree(gt->maptrack[i]);
+    xfree(gt);
 }
 
 int gnttab_domain_init(struct domain *d)
@@ -210,10 +249,9 @@ int gnttab_domain_init(struct domain *d)
     if (!gt)
         return -ENOMEM;
     gt->domid = d->domid;
+    gt->free_handle = NO_HANDLE;
     if (grow(gt, 1)) {
-        for (unsigned int i = 0; i < gt->nr_frames; i++)
-            frame_free(gt->frames[i]);
-        xfree(gt);
+        free_table(gt);
         return -ENOMEM;
     }
     spin_lock_irqsave(&gnttab_lock, flags);
@@ -239,7 +277,11 @@ static int map_release(struct grant_table *lgt, struct gnttab_map *m, bool clear
     put_page(pg);
     if (m->rgt)
         gnttab_unpin(m->rgt, m->ref, ro);
+    uint32_t h = m->handle;
     memset(m, 0, sizeof(*m));
+    m->handle = h;
+    m->next_free = lgt->free_handle;
+    lgt->free_handle = h;
     return 0;
 }
 
@@ -252,20 +294,18 @@ void gnttab_domain_destroy(struct domain *d)
         return;
     spin_lock_irqsave(&gnttab_lock, flags);
     /* No vCPU of d runs and its page tables are gone: nothing can use these maps. */
-    for (unsigned int h = 0; h < GNTTAB_MAPTRACK; h++)
-        if (gt->maptrack[h].flags)
-            map_release(gt, &gt->maptrack[h], false);
+    for (uint32_t h = 0; h < gt->maptrack_chunks * GNTTAB_MAPTRACK_CHUNK; h++)
+        if (map_of(gt, h)->flags)
+            map_release(gt, map_of(gt, h), false);
     list_del(&gt->link);
     /* Mappings others hold of our frames keep their frame references; only the pins go. */
     list_for_each_entry(other, &all_tables, link)
-        for (unsigned int h = 0; h < GNTTAB_MAPTRACK; h++)
-            if (other->maptrack[h].rgt == gt)
-                other->maptrack[h].rgt = NULL;
+        for (uint32_t h = 0; h < other->maptrack_chunks * GNTTAB_MAPTRACK_CHUNK; h++)
+            if (map_of(other, h)->rgt == gt)
+                map_of(other, h)->rgt = NULL;
     d->grant_table = NULL;
     spin_unlock_irqrestore(&gnttab_lock, flags);
-    for (unsigned int i = 0; i < gt->nr_frames; i++)
-        frame_free(gt->frames[i]);
-    xfree(gt);
+    free_table(gt);
 }
 
 unsigned int gnttab_nr_frames(const struct grant_table *gt)
@@ -295,12 +335,38 @@ bool gnttab_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable)
     return m && m->installer == v && m->mfn == mfn && (!writable || !(m->flags & GNTMAP_readonly));
 }
 
+/* A free handle, from the free list or a new chunk; -1 when the maptrack is full. The
+ * caller sets its flags before anything can look for another. */
 static int alloc_handle(struct grant_table *gt)
 {
-    for (unsigned int h = 0; h < GNTTAB_MAPTRACK; h++)
-        if (!gt->maptrack[h].flags)
-            return (int)h;
-    return -1;
+    struct gnttab_map *m;
+
+    if (gt->free_handle == NO_HANDLE) {
+        uint32_t base = gt->maptrack_chunks * GNTTAB_MAPTRACK_CHUNK;
+        if (gt->maptrack_chunks == GNTTAB_MAPTRACK / GNTTAB_MAPTRACK_CHUNK)
+            return -1;
+        m = xzalloc_array(struct gnttab_map, GNTTAB_MAPTRACK_CHUNK);
+        if (!m)
+            return -1;
+        for (uint32_t i = 0; i < GNTTAB_MAPTRACK_CHUNK; i++) {
+            m[i].handle = base + i;
+            m[i].next_free = i + 1 < GNTTAB_MAPTRACK_CHUNK ? base + i + 1 : NO_HANDLE;
+        }
+        gt->maptrack[gt->maptrack_chunks++] = m;
+        gt->free_handle = base;
+    }
+    m = map_of(gt, gt->free_handle);
+    gt->free_handle = m->next_free;
+    return (int)m->handle;
+}
+
+/* Gives back a handle alloc_handle gave that was never used. */
+static void put_handle(struct grant_table *gt, int h)
+{
+    struct gnttab_map *m = map_of(gt, (uint32_t)h);
+
+    m->next_free = gt->free_handle;
+    gt->free_handle = (uint32_t)h;
 }
 
 /* The frame references a mapping holds apart from its L1 entry. */
@@ -347,12 +413,14 @@ int16_t gnttab_map_one(struct domain *d, struct gnttab_map_grant_ref *op)
     if (h < 0)
         return GNTST_no_space;
     rc = gnttab_pin(rgt, op->ref, d->domid, ro, &mfn);
-    if (rc != GNTST_okay)
+    if (rc != GNTST_okay) {
+        put_handle(lgt, h);
         return rc;
+    }
     rc = get_frame(rgt, mfn, ro);
     if (rc != GNTST_okay)
         goto unpin;
-    m = &lgt->maptrack[h];
+    m = map_of(lgt, (uint32_t)h);
     m->flags = op->flags; /* nonzero: device_map or host_map is set */
     m->ref = op->ref;
     m->rgt = rgt;
@@ -372,6 +440,7 @@ int16_t gnttab_map_one(struct domain *d, struct gnttab_map_grant_ref *op)
 
 unpin:
     gnttab_unpin(rgt, op->ref, ro);
+    put_handle(lgt, h);
     return rc;
 }
 
@@ -380,9 +449,9 @@ int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *
     struct grant_table *lgt = d->grant_table;
     struct gnttab_map *m;
 
-    if (op->handle >= GNTTAB_MAPTRACK || !lgt->maptrack[op->handle].flags)
+    m = map_of(lgt, op->handle);
+    if (!m || !m->flags)
         return GNTST_bad_handle;
-    m = &lgt->maptrack[op->handle];
     if (op->host_addr != m->host_addr)
         return GNTST_general_error; /* not where this handle mapped */
     if (op->dev_bus_addr && op->dev_bus_addr != (uint64_t)m->mfn << PAGE_SHIFT)

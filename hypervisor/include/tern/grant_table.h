@@ -9,10 +9,11 @@
 struct domain;
 struct vcpu;
 
-#define GNTTAB_MAX_FRAMES 4U                 /* table frames per domain */
+#define GNTTAB_MAX_FRAMES 64U                /* table frames per domain (Xen's default) */
 #define GNTTAB_PER_FRAME 512U                /* 8-byte v1 entries in 4 KiB */
 #define GNTTAB_MAX_ENTRIES (GNTTAB_MAX_FRAMES * GNTTAB_PER_FRAME)
-#define GNTTAB_MAPTRACK 256U                 /* live mappings (handles) per domain */
+#define GNTTAB_MAPTRACK_CHUNK 256U           /* handles allocated at a time */
+#define GNTTAB_MAPTRACK (1024U * GNTTAB_MAPTRACK_CHUNK) /* live mappings per domain (Xen's) */
 #define GNTTAB_MAX_BATCH 512U                /* entries per map/unmap/copy call */
 
 /* Domain life cycle: init at creation; destroy once its page tables are gone. Destroy
