@@ -17,13 +17,29 @@
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: tern create CONFIG [-c]\n"
+    fprintf(f, "usage: tern create CONFIG [-c] [-n]\n"
                     "Build and start the domain CONFIG describes (name, memory, vcpus, kernel,\n"
-                    "ramdisk, cmdline, on_poweroff/on_reboot/on_crash); -c attaches its console.\n");
+                    "ramdisk, cmdline, on_poweroff/on_reboot/on_crash, vif, disk); -c attaches its\n"
+                    "console; -n (--dry-run) prints the config as understood and builds nothing.\n");
     return CLI_USAGE;
 }
 
 /* Refuses up front what would fail half-way: a taken name, too little free memory. */
+/* The config as the toolstack understood it, defaults filled in: for -n. */
+static void print_config(const struct domain_config *cfg)
+{
+    printf("name %s\nmemory %llu\nvcpus %u\nkernel %s\nramdisk %s\ncmdline %s\n", cfg->name,
+           (unsigned long long)cfg->memory_mib, cfg->vcpus, cfg->kernel,
+           cfg->ramdisk[0] ? cfg->ramdisk : "-", cfg->cmdline);
+    printf("on_poweroff %s\non_reboot %s\non_crash %s\n", config_action_name(cfg->on_poweroff),
+           config_action_name(cfg->on_reboot), config_action_name(cfg->on_crash));
+    for (unsigned int i = 0; i < cfg->nr_vifs; i++)
+        printf("vif %u mac=%s bridge=%s\n", i, cfg->vif[i].mac, cfg->vif[i].bridge);
+    for (unsigned int i = 0; i < cfg->nr_disks; i++)
+        printf("disk %s devid=%u %s:%s %s\n", cfg->disk[i].vdev, cfg->disk[i].devid,
+               cfg->disk[i].phy ? "phy" : "file", cfg->disk[i].target, cfg->disk[i].writable ? "w" : "r");
+}
+
 static int check(struct ctrl *c, const struct domain_config *cfg)
 {
     struct xen_sysctl_physinfo p;
@@ -64,11 +80,13 @@ int cmd_create(int argc, char **argv)
     struct ctrl c;
     const char *path = NULL;
     char err[512];
-    int attach = 0, rc;
+    int attach = 0, dry = 0, rc;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-c"))
             attach = 1;
+        else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run"))
+            dry = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
             return usage(stdout), CLI_OK;
         else if (!path && argv[i][0] != '-')
@@ -81,6 +99,10 @@ int cmd_create(int argc, char **argv)
     if (config_load(path, &cfg, err, sizeof(err))) {
         cli_err("%s", err);
         return CLI_FAIL;
+    }
+    if (dry) {
+        print_config(&cfg);
+        return CLI_OK;
     }
     if ((rc = ctrl_open(&c))) {
         cli_err("create: cannot reach the hypervisor through /dev/xen/privcmd: %s", strerror(-rc));

@@ -139,21 +139,82 @@ static int parse_vif(struct parser *p, const char *spec, struct vif_config *v)
     return 0;
 }
 
-/* [ 'a', "b" ]: each string through parse_vif. */
-static int parse_vifs(struct parser *p, const char **s, struct domain_config *c)
+unsigned int config_vdev_devid(const char *vdev)
+{
+    unsigned int disk = 0, part = 0;
+    const char *s = vdev + 3;
+
+    if (strncmp(vdev, "xvd", 3) || !islower((unsigned char)*s))
+        return 0;
+    for (; islower((unsigned char)*s); s++) { /* bijective base 26: a=1 ... z=26, aa=27 */
+        disk = disk * 26 + (unsigned int)(*s - 'a') + 1;
+        if (disk > (1u << 20))
+            return 0;
+    }
+    disk--; /* xvda is disk 0 */
+    if (*s) {
+        if (*s == '0')
+            return 0;
+        for (; isdigit((unsigned char)*s); s++)
+            part = part * 10 + (unsigned int)(*s - '0');
+        if (*s || part > 255)
+            return 0;
+    }
+    if (disk < 16 && part < 16)
+        return (202u << 8) | (disk << 4) | part;
+    if (disk >= (1u << 20))
+        return 0;
+    return (1u << 28) | (disk << 8) | part;
+}
+
+/* "file:PATH,VDEV,MODE" or "phy:DEV,VDEV,MODE" (a bare PATH is file:). */
+static int parse_disk(struct parser *p, const char *spec, struct disk_config *d)
+{
+    char buf[CONFIG_STR], *f[4], *save = NULL;
+    int n = 0;
+
+    snprintf(buf, sizeof(buf), "%s", spec);
+    for (char *t = strtok_r(buf, ",", &save); t && n < 4; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        f[n++] = t;
+    }
+    if (n != 3)
+        return bad(p, "disk: '%s' is not TARGET,VDEV,MODE (file:/var/lib/tern/g.img,xvda,w)", spec);
+    d->phy = !strncmp(f[0], "phy:", 4);
+    const char *target = d->phy ? f[0] + 4 : !strncmp(f[0], "file:", 5) ? f[0] + 5 : f[0];
+    if (target[0] != '/')
+        return bad(p, "disk: '%s' is not an absolute path", target);
+    snprintf(d->target, sizeof(d->target), "%s", target);
+    if (strlen(f[1]) >= sizeof(d->vdev) || !(d->devid = config_vdev_devid(f[1])))
+        return bad(p, "disk: '%s' is not a guest disk name like xvda or xvdb1", f[1]);
+    snprintf(d->vdev, sizeof(d->vdev), "%s", f[1]);
+    if (strcmp(f[2], "w") && strcmp(f[2], "r") && strcmp(f[2], "rw") && strcmp(f[2], "ro"))
+        return bad(p, "disk: mode '%s' is not w or r", f[2]);
+    d->writable = f[2][0] == 'w' || !strcmp(f[2], "rw");
+    return 0;
+}
+
+/* [ 'a', "b" ]: each string through parse_vif (disks: parse_disk). */
+static int parse_devices(struct parser *p, const char **s, struct domain_config *c, bool disks)
 {
     char item[CONFIG_STR];
+    unsigned int *count = disks ? &c->nr_disks : &c->nr_vifs, max = disks ? MAX_DISKS : MAX_VIFS;
 
     if (**s != '[')
         return bad(p, "expected a [ list ] of strings");
     *s = skip_space(*s + 1);
-    c->nr_vifs = 0;
+    *count = 0;
     while (**s != ']') {
-        if (c->nr_vifs == MAX_VIFS)
-            return bad(p, "more than %d vifs", MAX_VIFS);
-        if (parse_string(p, s, item, sizeof(item)) || parse_vif(p, item, &c->vif[c->nr_vifs]))
+        if (*count == max)
+            return bad(p, "more than %u %s", max, disks ? "disks" : "vifs");
+        if (parse_string(p, s, item, sizeof(item)) ||
+            (disks ? parse_disk(p, item, &c->disk[*count]) : parse_vif(p, item, &c->vif[*count])))
             return -1;
-        c->nr_vifs++;
+        for (unsigned int i = 0; disks && i < *count; i++)
+            if (c->disk[i].devid == c->disk[*count].devid)
+                return bad(p, "disk: %s given twice", c->disk[i].vdev);
+        (*count)++;
         *s = skip_space(*s);
         if (**s == ',')
             *s = skip_space(*s + 1);
@@ -204,9 +265,9 @@ static int setting(struct parser *p, const char *key, const char **s, struct dom
     if (!strcmp(key, "on_crash"))
         return parse_action(p, s, &c->on_crash);
     if (!strcmp(key, "vif"))
-        return parse_vifs(p, s, c);
+        return parse_devices(p, s, c, false);
     if (!strcmp(key, "disk"))
-        return bad(p, "'%s': guest disks are not supported yet", key);
+        return parse_devices(p, s, c, true);
     return bad(p, "unknown setting '%s'", key);
 }
 

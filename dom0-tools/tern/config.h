@@ -3,6 +3,7 @@
 #ifndef TERN_CONFIG_H
 #define TERN_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,17 @@ struct vif_config {
     char bridge[16];
 };
 
+#define MAX_DISKS 8
+
+/* One `disk = [ 'file:/var/lib/tern/NAME.img,xvda,w' ]` entry: a raw image file (through a
+ * loop device) or, with phy:, a block device; the guest's name for it; w or r. */
+struct disk_config {
+    char target[CONFIG_STR];
+    char vdev[16];
+    unsigned int devid; /* Xen's number for vdev, as blkfront decodes it */
+    bool phy, writable;
+};
+
 struct domain_config {
     char name[64];
     uint64_t memory_mib;
@@ -27,7 +39,12 @@ struct domain_config {
     enum config_action on_poweroff, on_reboot, on_crash;
     unsigned int nr_vifs;
     struct vif_config vif[MAX_VIFS];
+    unsigned int nr_disks;
+    struct disk_config disk[MAX_DISKS];
 };
+
+/* Xen's device number for a guest disk name (xvda = 51712, xvdq = 268439552), or 0. */
+unsigned int config_vdev_devid(const char *vdev);
 
 /* 0, or -1 with err = "FILE:LINE: why" (or "FILE: why"). Relative kernel and ramdisk
  * paths are taken from the config file's directory. */

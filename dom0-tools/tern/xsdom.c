@@ -13,6 +13,7 @@
 #include "../lib/build/build.h"
 #include "../lib/xs/xs.h"
 #include "config.h"
+#include "vbd.h"
 #include "vif.h"
 #include "xsdom.h"
 
@@ -34,7 +35,8 @@ static int put(struct xs *x, uint32_t tx, const char *dom, const char *leaf, con
     return xs_write_str(x, tx, path, val);
 }
 
-static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, const struct build_result *r)
+static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, const struct build_result *r,
+                         const struct vbd_dev *disks)
 {
     char dom[64], path[128], own[16], ro[16];
     const char *dom_perms[2] = { "n0", ro }, *guest_perms[1] = { own };
@@ -63,7 +65,7 @@ static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *
         snprintf(path, sizeof(path), "cpu/%u/availability", i);
         rc = put(x, tx, dom, path, "online");
     }
-    return rc ?: vif_write_entries(x, tx, cfg, r->domid);
+    return rc ?: vif_write_entries(x, tx, cfg, r->domid) ?: vbd_write_entries(x, tx, cfg, disks, r->domid);
 }
 
 int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, char *why, size_t len)
@@ -72,22 +74,30 @@ int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, c
     uint32_t tx;
     int rc;
 
+    struct vbd_dev disks[MAX_DISKS];
+
     if ((rc = xs_open(&x))) {
         snprintf(why, len, "cannot reach xenstored (%s)", strerror(-rc));
+        return rc;
+    }
+    if ((rc = vbd_prepare(&x, cfg, disks, why, len))) {
+        xs_close(&x);
         return rc;
     }
     for (int attempt = 0; attempt < 20; attempt++) { /* retried while others change the tree */
         if ((rc = xs_transaction_start(&x, &tx)))
             break;
-        if ((rc = write_entries(&x, tx, cfg, r))) {
+        if ((rc = write_entries(&x, tx, cfg, r, disks))) {
             xs_transaction_end(&x, tx, false);
             break;
         }
         if ((rc = xs_transaction_end(&x, tx, true)) != -EAGAIN)
             break;
     }
-    if (rc)
+    if (rc) {
         snprintf(why, len, "cannot write its xenstore entries (%s)", strerror(-rc));
+        vbd_unprepare(cfg, disks);
+    }
     else if ((rc = xs_introduce(&x, r->domid, r->store_mfn, r->store_port)))
         snprintf(why, len, "xenstored cannot take its store ring (%s)", strerror(-rc));
     xs_close(&x);
@@ -102,7 +112,9 @@ void xsdom_forget(uint16_t domid)
     if (xs_open(&x))
         return;
     snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
-    vif_teardown(&x, domid); /* while the domain still exists: netback unmaps its rings */
+    /* while the domain still exists: the backends unmap its rings */
+    vif_teardown(&x, domid);
+    vbd_teardown(&x, domid);
     xs_release(&x, domid);
     xs_rm(&x, 0, dom);
     xs_close(&x);

@@ -134,6 +134,22 @@ def test_tern_create_boots_debian_kernel_from_dom0():
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
 
 
+def test_guest_disks_through_blkback():
+    """An image file in dom0 as a guest's xvda (loop device, blkback, blkfront): a guest makes
+    ext4 on it and writes 4 MiB of known data, dom0 finds them in the image, a second guest
+    reads them back, a third gets the disk read-only and cannot write it; an image one guest
+    writes is refused to others; nothing is left attached or in the store afterwards."""
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=900,
+               modules=dom0("tern.script=vbd"))
+    r = results(run)
+    for name in ("vbd_exclusive", "vwrite", "vbd_image", "vread", "vro", "vbd_gone"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    wrote = r["vwrite"][1].split()[1]
+    assert wrote.startswith("md5=") and all(wrote in r[n][1] for n in ("vbd_image", "vread", "vro"))
+    assert "ro=1" in r["vro"][1] and "ro=0" in r["vread"][1]
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
+
+
 def test_xenstore_serves_dom0_and_domus():
     """tern-xenstored in dom0: dom0's kernel through its xenfs ring, a domU's Linux xenbus
     through its store ring (it writes its shutdown features), permissions as the domU sees

@@ -1,0 +1,36 @@
+/* Guests' disks: blkfront in the guest, Linux's blkback in dom0 over a block device (an
+ * image file through a loop device, or phy: a device of dom0's), joined through xenstore. */
+#ifndef TERN_VBD_H
+#define TERN_VBD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct xs;
+
+/* What vbd_prepare set up for one disk. */
+struct vbd_dev {
+    char node[32];        /* the block device blkback opens: /dev/loopN or the phy: device */
+    unsigned int major, minor;
+    int loop;             /* N of /dev/loopN that we attached, or -1 */
+};
+
+/*
+ * Before the domain's entries are written: refuses an image another domain writes to (or
+ * that this one would write while others read it), then attaches each image file to a loop
+ * device. 0, or -errno with why (and nothing left attached).
+ */
+int vbd_prepare(struct xs *x, const struct domain_config *cfg, struct vbd_dev *devs, char *why,
+                size_t len);
+/* Undoes vbd_prepare when the domain is not created after all. */
+void vbd_unprepare(const struct domain_config *cfg, struct vbd_dev *devs);
+/* The frontend and backend entries of every disk, inside the caller's transaction. */
+int vbd_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg,
+                      const struct vbd_dev *devs, uint16_t domid);
+/* Closes every disk of the domain, waits (bounded) for blkback to let go, detaches the loop
+ * devices and removes the backend entries. */
+void vbd_teardown(struct xs *x, uint16_t domid);
+
+#endif
