@@ -23,24 +23,9 @@
 #include <unistd.h>
 
 #include "../lib/xs/xs.h"
+#include "devxs.h"
 #include "vbd.h"
 
-#define WAIT_MS 10000
-
-static int putf(struct xs *x, uint32_t tx, const char *dir, const char *leaf, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int putf(struct xs *x, uint32_t tx, const char *dir, const char *leaf, const char *fmt, ...)
-{
-    char path[256], val[300];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    snprintf(path, sizeof(path), "%s/%s", dir, leaf);
-    return xs_write_str(x, tx, path, val);
-}
 
 static int fail(char *why, size_t len, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -52,13 +37,6 @@ static int fail(char *why, size_t len, int rc, const char *fmt, ...)
     vsnprintf(why, len, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-static char *read_str(struct xs *x, const char *path)
-{
-    char *v;
-    uint32_t len;
-    return xs_read(x, 0, path, &v, &len) ? NULL : v;
 }
 
 /* Another domain's use of target that this one's conflicts with: its domid, or -1. */
@@ -79,9 +57,9 @@ static int conflict(struct xs *x, const char *target, int writable)
         for (unsigned int j = 0; who < 0 && j < nv; j++, v += strlen(v) + 1) {
             char p[320];
             snprintf(p, sizeof(p), "/local/domain/0/backend/vbd/%s/%s/params", d, v);
-            char *params = read_str(x, p);
+            char *params = devxs_read(x, p);
             snprintf(p, sizeof(p), "/local/domain/0/backend/vbd/%s/%s/mode", d, v);
-            char *mode = read_str(x, p);
+            char *mode = devxs_read(x, p);
             if (params && mode && !strcmp(params, target) && (writable || mode[0] == 'w'))
                 who = atoi(d);
             free(params);
@@ -223,65 +201,36 @@ int vbd_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg
         snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, d->devid);
         snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, d->devid);
         rc = xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
-             putf(x, tx, be, "frontend", "%s", fe) ?: putf(x, tx, be, "frontend-id", "%u", domid) ?:
-             putf(x, tx, be, "online", "1") ?: putf(x, tx, be, "params", "%s", d->target) ?:
-             putf(x, tx, be, "script", "tern") ?: putf(x, tx, be, "mode", "%s", d->writable ? "w" : "r") ?:
-             putf(x, tx, be, "type", "phy") ?: putf(x, tx, be, "dev", "%s", d->vdev) ?:
-             putf(x, tx, be, "device-type", "disk") ?: putf(x, tx, be, "removable", "0") ?:
-             putf(x, tx, be, "bootable", "1") ?: putf(x, tx, be, "node", "%s", devs[i].node) ?:
-             putf(x, tx, be, "physical-device", "%x:%x", devs[i].major, devs[i].minor) ?:
-             putf(x, tx, be, "hotplug-status", "connected") ?:
+             devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
+             devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "params", "%s", d->target) ?:
+             devxs_put(x, tx, be, "script", "tern") ?: devxs_put(x, tx, be, "mode", "%s", d->writable ? "w" : "r") ?:
+             devxs_put(x, tx, be, "type", "phy") ?: devxs_put(x, tx, be, "dev", "%s", d->vdev) ?:
+             devxs_put(x, tx, be, "device-type", "disk") ?: devxs_put(x, tx, be, "removable", "0") ?:
+             devxs_put(x, tx, be, "bootable", "1") ?: devxs_put(x, tx, be, "node", "%s", devs[i].node) ?:
+             devxs_put(x, tx, be, "physical-device", "%x:%x", devs[i].major, devs[i].minor) ?:
+             devxs_put(x, tx, be, "hotplug-status", "connected") ?:
              xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
-             putf(x, tx, fe, "backend", "%s", be) ?: putf(x, tx, fe, "backend-id", "0") ?:
-             putf(x, tx, fe, "virtual-device", "%u", d->devid) ?:
-             putf(x, tx, fe, "device-type", "disk") ?: putf(x, tx, fe, "trusted", "1") ?:
-             putf(x, tx, be, "state", "1") ?: putf(x, tx, fe, "state", "1");
+             devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
+             devxs_put(x, tx, fe, "virtual-device", "%u", d->devid) ?:
+             devxs_put(x, tx, fe, "device-type", "disk") ?: devxs_put(x, tx, fe, "trusted", "1") ?:
+             devxs_put(x, tx, be, "state", "1") ?: devxs_put(x, tx, fe, "state", "1");
     }
     return rc;
 }
 
-static long now_ms(void)
+/* the backend let go of the device: the loop device can go too */
+static void vbd_detach(struct xs *x, const char *be, void *ctx)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    char path[200], *node;
+
+    (void)ctx;
+    snprintf(path, sizeof(path), "%s/node", be);
+    if ((node = devxs_read(x, path)) && !strncmp(node, "/dev/loop", 9))
+        loop_detach(atoi(node + 9));
+    free(node);
 }
 
 void vbd_teardown(struct xs *x, uint16_t domid)
 {
-    char dir[96], path[256], *names;
-    unsigned int count;
-
-    snprintf(dir, sizeof(dir), "/local/domain/0/backend/vbd/%u", domid);
-    if (xs_directory(x, 0, dir, &names, &count))
-        return; /* no disks */
-    const char *name = names;
-    for (unsigned int i = 0; i < count; i++, name += strlen(name) + 1) {
-        snprintf(path, sizeof(path), "%s/%s/online", dir, name);
-        xs_write_str(x, 0, path, "0");
-        snprintf(path, sizeof(path), "%s/%s/state", dir, name);
-        xs_write_str(x, 0, path, "5");
-        snprintf(path, sizeof(path), "/local/domain/%u/device/vbd/%s", domid, name);
-        xs_rm(x, 0, path); /* the domain is going: cut off, not asked */
-    }
-    name = names;
-    for (unsigned int i = 0; i < count; i++, name += strlen(name) + 1) {
-        long end = now_ms() + WAIT_MS;
-        char *state = NULL, *node;
-        snprintf(path, sizeof(path), "%s/%s/state", dir, name);
-        /* blkback closes its device on the way to Closed (6) */
-        while (now_ms() < end && (state = read_str(x, path)) && strcmp(state, "6")) {
-            free(state);
-            state = NULL;
-            struct timespec tick = { 0, 20 * 1000 * 1000 };
-            nanosleep(&tick, NULL);
-        }
-        free(state);
-        snprintf(path, sizeof(path), "%s/%s/node", dir, name);
-        if ((node = read_str(x, path)) && !strncmp(node, "/dev/loop", 9))
-            loop_detach(atoi(node + 9));
-        free(node);
-    }
-    free(names);
-    xs_rm(x, 0, dir);
+    devxs_teardown(x, "vbd", domid, NULL, vbd_detach, NULL);
 }

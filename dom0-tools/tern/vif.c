@@ -22,24 +22,9 @@
 
 #include "../lib/xs/xs.h"
 #include "config.h"
+#include "devxs.h"
 #include "vif.h"
 
-#define WAIT_MS 10000 /* Xen's toolstack gives a backend 10 s to reach InitWait */
-
-static int putf(struct xs *x, uint32_t tx, const char *dir, const char *leaf, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int putf(struct xs *x, uint32_t tx, const char *dir, const char *leaf, const char *fmt, ...)
-{
-    char path[256], val[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    snprintf(path, sizeof(path), "%s/%s", dir, leaf);
-    return xs_write_str(x, tx, path, val);
-}
 
 static void be_path(char *out, size_t len, uint16_t domid, unsigned int n)
 {
@@ -60,40 +45,20 @@ int vif_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg
         be_path(be, sizeof(be), domid, n);
         snprintf(mtu, sizeof(mtu), "%s/mtu", fe);
         rc = xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
-             putf(x, tx, be, "frontend", "%s", fe) ?: putf(x, tx, be, "frontend-id", "%u", domid) ?:
-             putf(x, tx, be, "online", "1") ?: putf(x, tx, be, "script", "tern") ?:
-             putf(x, tx, be, "mac", "%s", v->mac) ?: putf(x, tx, be, "bridge", "%s", v->bridge) ?:
-             putf(x, tx, be, "handle", "%u", n) ?: putf(x, tx, be, "type", "vif") ?:
-             putf(x, tx, be, "hotplug-status", "%s", "") ?:
+             devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
+             devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "script", "tern") ?:
+             devxs_put(x, tx, be, "mac", "%s", v->mac) ?: devxs_put(x, tx, be, "bridge", "%s", v->bridge) ?:
+             devxs_put(x, tx, be, "handle", "%u", n) ?: devxs_put(x, tx, be, "type", "vif") ?:
+             devxs_put(x, tx, be, "hotplug-status", "%s", "") ?:
              xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
-             putf(x, tx, fe, "backend", "%s", be) ?: putf(x, tx, fe, "backend-id", "0") ?:
-             putf(x, tx, fe, "handle", "%u", n) ?: putf(x, tx, fe, "mac", "%s", v->mac) ?:
-             putf(x, tx, fe, "trusted", "1") ?: putf(x, tx, fe, "mtu", "1500") ?:
+             devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
+             devxs_put(x, tx, fe, "handle", "%u", n) ?: devxs_put(x, tx, fe, "mac", "%s", v->mac) ?:
+             devxs_put(x, tx, fe, "trusted", "1") ?: devxs_put(x, tx, fe, "mtu", "1500") ?:
              xs_set_perms(x, tx, mtu, be_perms, 2) ?:
              /* state last: each end probes when it reads 1 */
-             putf(x, tx, be, "state", "1") ?: putf(x, tx, fe, "state", "1");
+             devxs_put(x, tx, be, "state", "1") ?: devxs_put(x, tx, fe, "state", "1");
     }
     return rc;
-}
-
-static long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static int read_int(struct xs *x, const char *path, int def)
-{
-    char *v;
-    uint32_t len;
-    int n = def;
-
-    if (!xs_read(x, 0, path, &v, &len)) {
-        n = atoi(v);
-        free(v);
-    }
-    return n;
 }
 
 /* ifname into bridge, then up. */
@@ -130,16 +95,16 @@ int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size
         return rc;
     }
     for (unsigned int n = 0; !rc && n < cfg->nr_vifs; n++) {
-        long end = now_ms() + WAIT_MS;
+        long end = devxs_now_ms() + DEVXS_WAIT_MS;
         be_path(be, sizeof(be), domid, n);
         snprintf(path, sizeof(path), "%s/state", be);
         snprintf(ifname, sizeof(ifname), "vif%u.%u", domid, n);
         /* netback writes state 2 a moment before it registers the device: wait for both */
-        while ((read_int(&x, path, 0) < 2 || !if_nametoindex(ifname)) && now_ms() < end)
+        while ((devxs_read_int(&x, path, 0) < 2 || !if_nametoindex(ifname)) && devxs_now_ms() < end)
             usleep(20000);
-        if (read_int(&x, path, 0) < 2 || !if_nametoindex(ifname)) {
+        if (devxs_read_int(&x, path, 0) < 2 || !if_nametoindex(ifname)) {
             snprintf(why, len, "vif %u: no backend in dom0 after %d s (is xen-netback loaded?)", n,
-                     WAIT_MS / 1000);
+                     DEVXS_WAIT_MS / 1000);
             rc = -ETIMEDOUT;
         } else if ((rc = bridge_add(cfg->vif[n].bridge, ifname))) {
             snprintf(why, len, "vif %u: cannot put %s in bridge %s (%s)", n, ifname, cfg->vif[n].bridge,
@@ -157,35 +122,17 @@ int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size
     return rc;
 }
 
+/* netback removed vifD.N */
+static bool vif_gone(uint16_t domid, const char *devid, void *ctx)
+{
+    char ifname[32];
+
+    (void)ctx;
+    snprintf(ifname, sizeof(ifname), "vif%u.%s", domid, devid);
+    return !if_nametoindex(ifname);
+}
+
 void vif_teardown(struct xs *x, uint16_t domid)
 {
-    char dir[96], be[128], path[192], fe[128], *names;
-    unsigned int count;
-
-    snprintf(dir, sizeof(dir), "/local/domain/0/backend/vif/%u", domid);
-    if (xs_directory(x, 0, dir, &names, &count))
-        return; /* no vifs */
-    const char *name = names;
-    for (unsigned int i = 0; i < count; i++, name += strlen(name) + 1) {
-        snprintf(be, sizeof(be), "%s/%s", dir, name);
-        snprintf(path, sizeof(path), "%s/online", be);
-        xs_write_str(x, 0, path, "0");
-        snprintf(path, sizeof(path), "%s/state", be);
-        xs_write_str(x, 0, path, "5");
-        /* the domain is going: its frontend is cut off rather than asked (netback then
-         * sees it gone, disconnects, unmaps the rings and removes vifD.N) */
-        snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%s", domid, name);
-        xs_rm(x, 0, fe);
-    }
-    name = names;
-    for (unsigned int i = 0; i < count; i++, name += strlen(name) + 1) {
-        long end = now_ms() + WAIT_MS;
-        char ifname[32];
-        snprintf(ifname, sizeof(ifname), "vif%u.%s", domid, name);
-        snprintf(path, sizeof(path), "%s/%s/state", dir, name);
-        while ((read_int(x, path, 6) != 6 || if_nametoindex(ifname)) && now_ms() < end)
-            usleep(20000);
-    }
-    free(names);
-    xs_rm(x, 0, dir);
+    devxs_teardown(x, "vif", domid, vif_gone, NULL, NULL);
 }

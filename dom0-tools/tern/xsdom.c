@@ -13,27 +13,13 @@
 #include "../lib/build/build.h"
 #include "../lib/xs/xs.h"
 #include "config.h"
+#include "devxs.h"
 #include "vbd.h"
 #include "vif.h"
 #include "xsdom.h"
 
 static const char *const guest_dirs[] = { "control", "device", "data", "drivers", "feature", "attr",
                                           "error", "messages" };
-
-static int put(struct xs *x, uint32_t tx, const char *dom, const char *leaf, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int put(struct xs *x, uint32_t tx, const char *dom, const char *leaf, const char *fmt, ...)
-{
-    char path[256], val[256];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(val, sizeof(val), fmt, ap);
-    va_end(ap);
-    snprintf(path, sizeof(path), "%s/%s", dom, leaf);
-    return xs_write_str(x, tx, path, val);
-}
 
 static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, const struct build_result *r,
                          const struct vbd_dev *disks)
@@ -52,18 +38,18 @@ static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *
         if ((rc = xs_mkdir(x, tx, path)) || (rc = xs_set_perms(x, tx, path, guest_perms, 1)))
             return rc;
     }
-    rc = put(x, tx, dom, "name", "%s", cfg->name) ?: put(x, tx, dom, "domid", "%u", r->domid) ?:
-         put(x, tx, dom, "memory/static-max", "%llu", (unsigned long long)cfg->memory_mib * 1024) ?:
-         put(x, tx, dom, "memory/target", "%llu", (unsigned long long)cfg->memory_mib * 1024) ?:
-         put(x, tx, dom, "console/ring-ref", "%llu", (unsigned long long)r->console_mfn) ?:
-         put(x, tx, dom, "console/port", "%u", r->console_port) ?:
-         put(x, tx, dom, "console/type", "tern") ?:
-         put(x, tx, dom, "store/ring-ref", "%llu", (unsigned long long)r->store_mfn) ?:
-         put(x, tx, dom, "store/port", "%u", r->store_port) ?:
-         put(x, tx, dom, "control/platform-feature-multiprocessor-suspend", "1");
+    rc = devxs_put(x, tx, dom, "name", "%s", cfg->name) ?: devxs_put(x, tx, dom, "domid", "%u", r->domid) ?:
+         devxs_put(x, tx, dom, "memory/static-max", "%llu", (unsigned long long)cfg->memory_mib * 1024) ?:
+         devxs_put(x, tx, dom, "memory/target", "%llu", (unsigned long long)cfg->memory_mib * 1024) ?:
+         devxs_put(x, tx, dom, "console/ring-ref", "%llu", (unsigned long long)r->console_mfn) ?:
+         devxs_put(x, tx, dom, "console/port", "%u", r->console_port) ?:
+         devxs_put(x, tx, dom, "console/type", "tern") ?:
+         devxs_put(x, tx, dom, "store/ring-ref", "%llu", (unsigned long long)r->store_mfn) ?:
+         devxs_put(x, tx, dom, "store/port", "%u", r->store_port) ?:
+         devxs_put(x, tx, dom, "control/platform-feature-multiprocessor-suspend", "1");
     for (unsigned int i = 0; !rc && i < cfg->vcpus; i++) {
         snprintf(path, sizeof(path), "cpu/%u/availability", i);
-        rc = put(x, tx, dom, path, "online");
+        rc = devxs_put(x, tx, dom, path, "online");
     }
     return rc ?: vif_write_entries(x, tx, cfg, r->domid) ?: vbd_write_entries(x, tx, cfg, disks, r->domid);
 }
