@@ -14,4 +14,4 @@ for round in cold warm; do
          "create_returns_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
     tern destroy linux
 done
-sh /tests/cycles.sh 10
+sh /tests/cycles.sh 10 0
