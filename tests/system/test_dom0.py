@@ -116,8 +116,9 @@ def test_toolstack_lists_pauses_and_destroys_a_domain():
 def test_tern_create_boots_debian_kernel_from_dom0():
     """dom0's domain builder: the example config's Linux reaches its shell on a console that
     dom0's monitor serves; list, pause, console input, refusals, destroy with memory back.
-    Then a guest with a vif: netback's vifD.0 in br0, the guest's netfront pings dom0, and
-    nothing of the vif is left once the guest is gone."""
+    Then a guest with a vif: netback's vifD.0 in br0, the guest's netfront pings dom0 and
+    sends it 64 MiB, nothing of the vif is left once the guest is gone; then two guests on the
+    bridge, one sending the other 64 MiB."""
     run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=600,
                modules=dom0("tern.script=create"))
     r = results(run)
@@ -129,6 +130,12 @@ def test_tern_create_boots_debian_kernel_from_dom0():
     received = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("TERN-RECEIVED ")]
     assert sent and received and sent[-1] == received[-1] == received[-1][:1] + [str(64 << 20)], \
         (sent, received)
+    # two guests on the bridge: one sent the other 64 MiB
+    for name in ("vsend_net", "vsend_net_tcp", "vrecv_net", "vrecv_net_recv"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    sent = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("G2G-SENT ")]
+    received = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("G2G-RECEIVED ")]
+    assert sent and sent == received and sent[0][1] == str(64 << 20), (sent, received)
     assert "domain 1: created by the control domain, 1 vCPUs" in run.text
     assert "domain 1 (d1): destroyed by the control domain" in run.text
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS

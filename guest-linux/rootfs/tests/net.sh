@@ -1,11 +1,14 @@
 # The guest's vif (netfront): eth0 takes the address tern.ip=A/N from the command line and
 # pings tern.peer=B (dom0 or another guest on the bridge); with tern.send=MIB it then sends B
 # that many MiB of random data over TCP (port 5000) and waits for B's word (port 5001) that
-# it has them all, so that it does not power off with data still in flight.
+# it has them all, so that it does not power off with data still in flight. With
+# tern.recv=ADDR it is the receiving end instead: it takes the data on port 5000 and gives
+# ADDR its word.
 . /tests/lib.sh
-addr= peer= send=
+addr= peer= send= recv=
 for arg in $(cat /proc/cmdline); do
     case $arg in
+    tern.recv=*) recv=${arg#tern.recv=} ;;
     tern.send=*) send=${arg#tern.send=} ;;
     tern.ip=*) addr=${arg#tern.ip=} ;;
     tern.peer=*) peer=${arg#tern.peer=} ;;
@@ -24,6 +27,18 @@ if ping -c 3 -W 2 "$peer" > /tmp/ping.out 2>&1; then
     tern_result net PASS "mac=$(cat /sys/class/net/eth0/address) $(tail -n 1 /tmp/ping.out)"
 else
     tern_result net FAIL "$(tail -n 2 /tmp/ping.out | tr '\n' ' ')"
+fi
+if [ -n "$recv" ]; then
+    # busybox nc ends at EOF of its input: a FIFO held open keeps it reading the socket
+    mkfifo /tmp/hold
+    exec 3<> /tmp/hold
+    nc -l -p 5000 < /tmp/hold > /tmp/recv
+    exec 3>&-
+    echo "TERN-RECEIVED $(md5sum < /tmp/recv | cut -d' ' -f1) $(wc -c < /tmp/recv)"
+    n=0
+    until echo "received $(wc -c < /tmp/recv)" | nc "$recv" 5001; do n=$((n + 1)); [ $n -ge 60 ] && break; sleep 0.5; done
+    tern_result net_recv PASS "received $(wc -c < /tmp/recv) bytes"
+    exit 0
 fi
 [ -n "$send" ] || exit 0
 dd if=/dev/urandom of=/tmp/data bs=1M count="$send" 2>/dev/null
