@@ -47,7 +47,9 @@ static int check(struct ctrl *c, const struct domain_config *cfg)
     uint16_t id;
     int rc;
 
-    if (!state_find(cfg->name, &id) && !ctrl_domain_info(c, id, &info)) {
+    /* a dying domain no longer holds its name: a restart follows its destroy at once */
+    if (!state_find(cfg->name, &id) && !ctrl_domain_info(c, id, &info) &&
+        !(info.flags & XEN_DOMINF_dying)) {
         cli_err("create: a domain called '%s' exists already (id %u)", cfg->name, id);
         return -EEXIST;
     }

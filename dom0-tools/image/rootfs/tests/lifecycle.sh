@@ -37,13 +37,17 @@ fi
 mkcfg again reboot
 tern create /tmp/again.cfg > /dev/null
 id0=$(listed again)
+# one sample of the list per look: while the old one dies and the new one starts, the name
+# may be listed for both
 n=0
-while { [ -z "$(listed again)" ] || [ "$(listed again)" = "$id0" ]; } && [ $n -lt 2400 ]; do n=$((n + 1)); sleep 0.1; done
 id1=$(listed again)
+while { [ -z "$id1" ] || [ "$id1" = "$id0" ] || [ "$(echo "$id1" | wc -l)" -ne 1 ]; } && [ $n -lt 2400 ]; do
+    n=$((n + 1)); sleep 0.1; id1=$(listed again)
+done
 if [ -n "$id1" ] && [ "$id1" != "$id0" ] && grep -q "shut down (reboot): restart" /var/log/tern/again.log; then
     tern_result on_reboot PASS "domain $id0 came back as $id1"
 else
-    tail -n 5 /var/log/tern/again.log
+    tail -n 20 /var/log/tern/again.log; tern list
     tern_result on_reboot FAIL "ids $id0 then ${id1:-none}"
 fi
 tern destroy again
