@@ -24,6 +24,7 @@ int cmd_create(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_xs(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv); /* shutdown, reboot */
+int cmd_device(int argc, char **argv);   /* network-/block- attach, detach, list */
 
 /* A domain named on the command line: a toolstack name, an id, dN, or Domain-0.
  * 0 or -1. */

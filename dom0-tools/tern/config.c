@@ -21,7 +21,7 @@ struct parser {
 static int bad(struct parser *p, const char *fmt, ...)
 {
     va_list ap;
-    int n = snprintf(p->err, p->err_len, "%s:%u: ", p->file, p->line);
+    int n = p->line ? snprintf(p->err, p->err_len, "%s:%u: ", p->file, p->line) : 0;
 
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < p->err_len)
@@ -312,20 +312,39 @@ int config_parse(const char *text, const char *file, struct domain_config *c, ch
     p.line = 0;
     if (!c->name[0])
         return snprintf(err, err_len, "%s: no name = \"...\"", file), -1;
-    for (unsigned int i = 0; i < c->nr_vifs; i++) {
-        if (c->vif[i].mac[0])
-            continue;
-        /* Xen's OUI and three bytes of a hash of name and index: stable across restarts */
-        uint32_t h = 2166136261u;
-        for (const char *n = c->name; *n; n++)
-            h = (h ^ (uint8_t)*n) * 16777619u;
-        h = (h ^ i) * 16777619u;
-        snprintf(c->vif[i].mac, sizeof(c->vif[i].mac), "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f,
-                 (h >> 8) & 0xff, h & 0xff);
-    }
+    for (unsigned int i = 0; i < c->nr_vifs; i++)
+        if (!c->vif[i].mac[0])
+            config_default_mac(c->name, i, c->vif[i].mac);
     if (!c->kernel[0])
         return snprintf(err, err_len, "%s: no kernel = \"...\"", file), -1;
     return 0;
+}
+
+void config_default_mac(const char *name, unsigned int index, char mac[18])
+{
+    /* Xen's OUI and three bytes of a hash of name and index: stable across restarts */
+    uint32_t h = 2166136261u;
+
+    for (const char *n = name; *n; n++)
+        h = (h ^ (uint8_t)*n) * 16777619u;
+    h = (h ^ index) * 16777619u;
+    snprintf(mac, 18, "00:16:3e:%02x:%02x:%02x", (h >> 16) & 0x7f, (h >> 8) & 0xff, h & 0xff);
+}
+
+int config_parse_vif(const char *spec, struct vif_config *v, char *err, size_t err_len)
+{
+    struct parser p = { "vif", 0, err, err_len };
+
+    memset(v, 0, sizeof(*v));
+    return parse_vif(&p, spec, v);
+}
+
+int config_parse_disk(const char *spec, struct disk_config *d, char *err, size_t err_len)
+{
+    struct parser p = { "disk", 0, err, err_len };
+
+    memset(d, 0, sizeof(*d));
+    return parse_disk(&p, spec, d);
 }
 
 /* A relative path in the config is relative to the config's directory. */

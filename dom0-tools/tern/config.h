@@ -52,6 +52,12 @@ int config_load(const char *path, struct domain_config *c, char *err, size_t err
 /* The same from text (file names a source for messages). */
 int config_parse(const char *text, const char *file, struct domain_config *c, char *err,
                  size_t err_len);
+/* One vif or disk entry as a config list holds it (for network-attach, block-attach):
+ * 0, or -1 with err. A vif's MAC is left empty when not given. */
+int config_parse_vif(const char *spec, struct vif_config *v, char *err, size_t err_len);
+int config_parse_disk(const char *spec, struct disk_config *d, char *err, size_t err_len);
+/* The MAC a vif gets when its entry has none: Xen's OUI, the rest from name and index. */
+void config_default_mac(const char *name, unsigned int index, char mac[18]);
 const char *config_action_name(enum config_action a);
 
 #endif

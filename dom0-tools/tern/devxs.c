@@ -1,4 +1,5 @@
 /* Shared by vif.c and vbd.c (and xsdom.c's writes): see devxs.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,24 @@ long devxs_now_ms(void)
     return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* Waits (bounded) until the backend at be reached Closed (6), letting go of the rings and
+ * its device on the way, and done() agrees. */
+static bool wait_closed(struct xs *x, const char *be, uint16_t domid, const char *devid,
+                        bool (*done)(uint16_t, const char *, void *), void *ctx)
+{
+    long end = devxs_now_ms() + DEVXS_WAIT_MS;
+    struct timespec tick = { 0, 20 * 1000 * 1000 };
+    char path[200];
+
+    snprintf(path, sizeof(path), "%s/state", be);
+    for (;;) {
+        bool ok = devxs_read_int(x, path, 6) == 6 && (!done || done(domid, devid, ctx));
+        if (ok || devxs_now_ms() >= end)
+            return ok;
+        nanosleep(&tick, NULL);
+    }
+}
+
 void devxs_teardown(struct xs *x, const char *kind, uint16_t domid,
                     bool (*done)(uint16_t domid, const char *devid, void *ctx),
                     void (*after)(struct xs *x, const char *be, void *ctx), void *ctx)
@@ -66,17 +85,50 @@ void devxs_teardown(struct xs *x, const char *kind, uint16_t domid,
     }
     name = names;
     for (unsigned int i = 0; i < count; i++, name += strlen(name) + 1) {
-        long end = devxs_now_ms() + DEVXS_WAIT_MS;
-        struct timespec tick = { 0, 20 * 1000 * 1000 };
         snprintf(be, sizeof(be), "%s/%s", dir, name);
-        snprintf(path, sizeof(path), "%s/state", be);
-        /* the backend lets go of the rings (and its device) on its way to Closed (6) */
-        while ((devxs_read_int(x, path, 6) != 6 || (done && !done(domid, name, ctx))) &&
-               devxs_now_ms() < end)
-            nanosleep(&tick, NULL);
+        wait_closed(x, be, domid, name, done, ctx);
         if (after)
             after(x, be, ctx);
     }
     free(names);
     xs_rm(x, 0, dir);
+}
+
+int devxs_detach(struct xs *x, const char *kind, uint16_t domid, unsigned int devid, bool force,
+                 bool (*done)(uint16_t domid, const char *devid, void *ctx),
+                 void (*after)(struct xs *x, const char *be, void *ctx), void *ctx)
+{
+    char be[160], fe[160], id[16];
+    bool closed;
+
+    snprintf(id, sizeof(id), "%u", devid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u/%u", kind, domid, devid);
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/%s/%u", domid, kind, devid);
+    if (!devxs_exists(x, be))
+        return -ENOENT;
+    /* Closing asks the frontend to let go; with online 0 the backend then unregisters */
+    devxs_put(x, 0, be, "online", "0");
+    devxs_put(x, 0, be, "state", "5");
+    closed = wait_closed(x, be, domid, id, done, ctx);
+    if (!closed && !force) {
+        /* the guest kept it: it stays connected, as it was */
+        devxs_put(x, 0, be, "online", "1");
+        devxs_put(x, 0, be, "state", "4");
+        return -EBUSY;
+    }
+    xs_rm(x, 0, fe); /* gone from the guest's view; a frontend that held on is cut off */
+    if (!closed)
+        wait_closed(x, be, domid, id, done, ctx);
+    if (after)
+        after(x, be, ctx);
+    xs_rm(x, 0, be);
+    return 0;
+}
+
+bool devxs_exists(struct xs *x, const char *path)
+{
+    char *v = devxs_read(x, path);
+
+    free(v);
+    return v != NULL;
 }

@@ -29,4 +29,17 @@ void devxs_teardown(struct xs *x, const char *kind, uint16_t domid,
                     bool (*done)(uint16_t domid, const char *devid, void *ctx),
                     void (*after)(struct xs *x, const char *be, void *ctx), void *ctx);
 
+/*
+ * Removes device devid of kind from a running domain: online=0 and backend state 5 ask the
+ * guest's frontend to close; once the backend reached 6 (and done() agrees), the frontend's
+ * and backend's entries go, after() running before the backend's. A frontend that does not
+ * let go within DEVXS_WAIT_MS: with force it is cut off, else the device is left connected
+ * and -EBUSY returned. -ENOENT when there is no such device.
+ */
+int devxs_detach(struct xs *x, const char *kind, uint16_t domid, unsigned int devid, bool force,
+                 bool (*done)(uint16_t domid, const char *devid, void *ctx),
+                 void (*after)(struct xs *x, const char *be, void *ctx), void *ctx);
+/* Whether path exists in the store. */
+bool devxs_exists(struct xs *x, const char *path);
+
 #endif

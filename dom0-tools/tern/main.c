@@ -19,6 +19,12 @@ static const struct cli_cmd commands[] = {
     { "shutdown", cmd_shutdown, "ask a guest to power off (-w waits)" },
     { "reboot", cmd_shutdown, "ask a guest to reboot (-w waits)" },
     { "destroy", cmd_domain_op, "stop a domain at once and free what it holds" },
+    { "network-attach", cmd_device, "give a running guest one more vif" },
+    { "network-detach", cmd_device, "take a vif from a running guest" },
+    { "network-list", cmd_device, "a guest's vifs and their state" },
+    { "block-attach", cmd_device, "give a running guest one more disk" },
+    { "block-detach", cmd_device, "take a disk from a running guest" },
+    { "block-list", cmd_device, "a guest's disks and their state" },
     { "xs", cmd_xs, "read, write, list and watch the xenstore tree" },
     { "store", cmd_store, "manage the content-addressed snapshot store" },
 };
@@ -31,7 +37,7 @@ static void usage(FILE *f)
 
     fprintf(f, "usage: tern [--help] [--version] COMMAND [ARGS...]\n\ncommands:\n");
     for (i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'tern COMMAND --help' describes a command.\n"
                "Exit status: 0 done, 1 operation failed, 2 bad usage.\n");
 }

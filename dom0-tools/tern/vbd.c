@@ -187,39 +187,44 @@ void vbd_unprepare(const struct domain_config *cfg, struct vbd_dev *devs)
     }
 }
 
-int vbd_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg,
-                      const struct vbd_dev *devs, uint16_t domid)
+int vbd_write_one(struct xs *x, uint32_t tx, const struct disk_config *d, const struct vbd_dev *dev,
+                  uint16_t domid)
 {
     char fe[128], be[128], own[16], ro[16];
     const char *fe_perms[2] = { own, "r0" }, *be_perms[2] = { "n0", ro };
-    int rc = 0;
 
     snprintf(own, sizeof(own), "n%u", domid);
     snprintf(ro, sizeof(ro), "r%u", domid);
-    for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++) {
-        const struct disk_config *d = &cfg->disk[i];
-        snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, d->devid);
-        snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, d->devid);
-        rc = xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
-             devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
-             devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "params", "%s", d->target) ?:
-             devxs_put(x, tx, be, "script", "tern") ?: devxs_put(x, tx, be, "mode", "%s", d->writable ? "w" : "r") ?:
-             devxs_put(x, tx, be, "type", "phy") ?: devxs_put(x, tx, be, "dev", "%s", d->vdev) ?:
-             devxs_put(x, tx, be, "device-type", "disk") ?: devxs_put(x, tx, be, "removable", "0") ?:
-             devxs_put(x, tx, be, "bootable", "1") ?: devxs_put(x, tx, be, "node", "%s", devs[i].node) ?:
-             devxs_put(x, tx, be, "physical-device", "%x:%x", devs[i].major, devs[i].minor) ?:
-             devxs_put(x, tx, be, "hotplug-status", "connected") ?:
-             xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
-             devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
-             devxs_put(x, tx, fe, "virtual-device", "%u", d->devid) ?:
-             devxs_put(x, tx, fe, "device-type", "disk") ?: devxs_put(x, tx, fe, "trusted", "1") ?:
-             devxs_put(x, tx, be, "state", "1") ?: devxs_put(x, tx, fe, "state", "1");
-    }
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, d->devid);
+    snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, d->devid);
+    return xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
+           devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
+           devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "params", "%s", d->target) ?:
+           devxs_put(x, tx, be, "script", "tern") ?: devxs_put(x, tx, be, "mode", "%s", d->writable ? "w" : "r") ?:
+           devxs_put(x, tx, be, "type", "phy") ?: devxs_put(x, tx, be, "dev", "%s", d->vdev) ?:
+           devxs_put(x, tx, be, "device-type", "disk") ?: devxs_put(x, tx, be, "removable", "0") ?:
+           devxs_put(x, tx, be, "bootable", "1") ?: devxs_put(x, tx, be, "node", "%s", dev->node) ?:
+           devxs_put(x, tx, be, "physical-device", "%x:%x", dev->major, dev->minor) ?:
+           devxs_put(x, tx, be, "hotplug-status", "connected") ?:
+           xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
+           devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
+           devxs_put(x, tx, fe, "virtual-device", "%u", d->devid) ?:
+           devxs_put(x, tx, fe, "device-type", "disk") ?: devxs_put(x, tx, fe, "trusted", "1") ?:
+           devxs_put(x, tx, be, "state", "1") ?: devxs_put(x, tx, fe, "state", "1");
+}
+
+int vbd_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg,
+                      const struct vbd_dev *devs, uint16_t domid)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++)
+        rc = vbd_write_one(x, tx, &cfg->disk[i], &devs[i], domid);
     return rc;
 }
 
 /* the backend let go of the device: the loop device can go too */
-static void vbd_detach(struct xs *x, const char *be, void *ctx)
+static void loop_release(struct xs *x, const char *be, void *ctx)
 {
     char path[200], *node;
 
@@ -232,5 +237,10 @@ static void vbd_detach(struct xs *x, const char *be, void *ctx)
 
 void vbd_teardown(struct xs *x, uint16_t domid)
 {
-    devxs_teardown(x, "vbd", domid, NULL, vbd_detach, NULL);
+    devxs_teardown(x, "vbd", domid, NULL, loop_release, NULL);
+}
+
+int vbd_detach(struct xs *x, uint16_t domid, unsigned int devid, bool force)
+{
+    return devxs_detach(x, "vbd", domid, devid, force, NULL, loop_release, NULL);
 }

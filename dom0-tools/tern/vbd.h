@@ -3,6 +3,7 @@
 #ifndef TERN_VBD_H
 #define TERN_VBD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,11 @@ void vbd_unprepare(const struct domain_config *cfg, struct vbd_dev *devs);
 /* The frontend and backend entries of every disk, inside the caller's transaction. */
 int vbd_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg,
                       const struct vbd_dev *devs, uint16_t domid);
+/* The entries of one disk. */
+int vbd_write_one(struct xs *x, uint32_t tx, const struct disk_config *d, const struct vbd_dev *dev,
+                  uint16_t domid);
+/* Takes disk devid from a running guest (see devxs_detach) and detaches its loop device. */
+int vbd_detach(struct xs *x, uint16_t domid, unsigned int devid, bool force);
 /* Closes every disk of the domain, waits (bounded) for blkback to let go, detaches the loop
  * devices and removes the backend entries. */
 void vbd_teardown(struct xs *x, uint16_t domid);

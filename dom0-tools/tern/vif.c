@@ -31,33 +31,38 @@ static void be_path(char *out, size_t len, uint16_t domid, unsigned int n)
     snprintf(out, len, "/local/domain/0/backend/vif/%u/%u", domid, n);
 }
 
-int vif_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, uint16_t domid)
+int vif_write_one(struct xs *x, uint32_t tx, const struct vif_config *v, uint16_t domid,
+                  unsigned int n)
 {
     char fe[128], be[128], mtu[160], own[16], ro[16];
     const char *fe_perms[2] = { own, "r0" }, *be_perms[2] = { "n0", ro };
-    int rc = 0;
 
     snprintf(own, sizeof(own), "n%u", domid);
     snprintf(ro, sizeof(ro), "r%u", domid);
-    for (unsigned int n = 0; !rc && n < cfg->nr_vifs; n++) {
-        const struct vif_config *v = &cfg->vif[n];
-        snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", domid, n);
-        be_path(be, sizeof(be), domid, n);
-        snprintf(mtu, sizeof(mtu), "%s/mtu", fe);
-        rc = xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
-             devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
-             devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "script", "tern") ?:
-             devxs_put(x, tx, be, "mac", "%s", v->mac) ?: devxs_put(x, tx, be, "bridge", "%s", v->bridge) ?:
-             devxs_put(x, tx, be, "handle", "%u", n) ?: devxs_put(x, tx, be, "type", "vif") ?:
-             devxs_put(x, tx, be, "hotplug-status", "%s", "") ?:
-             xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
-             devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
-             devxs_put(x, tx, fe, "handle", "%u", n) ?: devxs_put(x, tx, fe, "mac", "%s", v->mac) ?:
-             devxs_put(x, tx, fe, "trusted", "1") ?: devxs_put(x, tx, fe, "mtu", "1500") ?:
-             xs_set_perms(x, tx, mtu, be_perms, 2) ?:
-             /* state last: each end probes when it reads 1 */
-             devxs_put(x, tx, be, "state", "1") ?: devxs_put(x, tx, fe, "state", "1");
-    }
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vif/%u", domid, n);
+    be_path(be, sizeof(be), domid, n);
+    snprintf(mtu, sizeof(mtu), "%s/mtu", fe);
+    return xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
+           devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
+           devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "script", "tern") ?:
+           devxs_put(x, tx, be, "mac", "%s", v->mac) ?: devxs_put(x, tx, be, "bridge", "%s", v->bridge) ?:
+           devxs_put(x, tx, be, "handle", "%u", n) ?: devxs_put(x, tx, be, "type", "vif") ?:
+           devxs_put(x, tx, be, "hotplug-status", "%s", "") ?:
+           xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
+           devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
+           devxs_put(x, tx, fe, "handle", "%u", n) ?: devxs_put(x, tx, fe, "mac", "%s", v->mac) ?:
+           devxs_put(x, tx, fe, "trusted", "1") ?: devxs_put(x, tx, fe, "mtu", "1500") ?:
+           xs_set_perms(x, tx, mtu, be_perms, 2) ?:
+           /* state last: each end probes when it reads 1 */
+           devxs_put(x, tx, be, "state", "1") ?: devxs_put(x, tx, fe, "state", "1");
+}
+
+int vif_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg, uint16_t domid)
+{
+    int rc = 0;
+
+    for (unsigned int n = 0; !rc && n < cfg->nr_vifs; n++)
+        rc = vif_write_one(x, tx, &cfg->vif[n], domid, n);
     return rc;
 }
 
@@ -82,9 +87,36 @@ static int bridge_add(const char *bridge, const char *ifname)
     return rc;
 }
 
-int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size_t len)
+int vif_hotplug_one(struct xs *x, const struct vif_config *v, uint16_t domid, unsigned int n,
+                    char *why, size_t len)
 {
     char be[128], path[192], ifname[32];
+    long end = devxs_now_ms() + DEVXS_WAIT_MS;
+    int rc;
+
+    be_path(be, sizeof(be), domid, n);
+    snprintf(path, sizeof(path), "%s/state", be);
+    snprintf(ifname, sizeof(ifname), "vif%u.%u", domid, n);
+    /* netback writes state 2 a moment before it registers the device: wait for both */
+    while ((devxs_read_int(x, path, 0) < 2 || !if_nametoindex(ifname)) && devxs_now_ms() < end)
+        usleep(20000);
+    if (devxs_read_int(x, path, 0) < 2 || !if_nametoindex(ifname)) {
+        snprintf(why, len, "vif %u: no backend in dom0 after %d s (is xen-netback loaded?)", n,
+                 DEVXS_WAIT_MS / 1000);
+        return -ETIMEDOUT;
+    }
+    snprintf(path, sizeof(path), "%s/hotplug-status", be);
+    if ((rc = bridge_add(v->bridge, ifname))) {
+        snprintf(why, len, "vif %u: cannot put %s in bridge %s (%s)", n, ifname, v->bridge, strerror(-rc));
+        xs_write_str(x, 0, path, "error");
+    } else if ((rc = xs_write_str(x, 0, path, "connected"))) {
+        snprintf(why, len, "vif %u: cannot write hotplug-status (%s)", n, strerror(-rc));
+    }
+    return rc;
+}
+
+int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size_t len)
+{
     struct xs x;
     int rc;
 
@@ -94,30 +126,8 @@ int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size
         snprintf(why, len, "cannot reach xenstored (%s)", strerror(-rc));
         return rc;
     }
-    for (unsigned int n = 0; !rc && n < cfg->nr_vifs; n++) {
-        long end = devxs_now_ms() + DEVXS_WAIT_MS;
-        be_path(be, sizeof(be), domid, n);
-        snprintf(path, sizeof(path), "%s/state", be);
-        snprintf(ifname, sizeof(ifname), "vif%u.%u", domid, n);
-        /* netback writes state 2 a moment before it registers the device: wait for both */
-        while ((devxs_read_int(&x, path, 0) < 2 || !if_nametoindex(ifname)) && devxs_now_ms() < end)
-            usleep(20000);
-        if (devxs_read_int(&x, path, 0) < 2 || !if_nametoindex(ifname)) {
-            snprintf(why, len, "vif %u: no backend in dom0 after %d s (is xen-netback loaded?)", n,
-                     DEVXS_WAIT_MS / 1000);
-            rc = -ETIMEDOUT;
-        } else if ((rc = bridge_add(cfg->vif[n].bridge, ifname))) {
-            snprintf(why, len, "vif %u: cannot put %s in bridge %s (%s)", n, ifname, cfg->vif[n].bridge,
-                     strerror(-rc));
-            snprintf(path, sizeof(path), "%s/hotplug-status", be);
-            xs_write_str(&x, 0, path, "error");
-        } else {
-            snprintf(path, sizeof(path), "%s/hotplug-status", be);
-            rc = xs_write_str(&x, 0, path, "connected");
-            if (rc)
-                snprintf(why, len, "vif %u: cannot write hotplug-status (%s)", n, strerror(-rc));
-        }
-    }
+    for (unsigned int n = 0; !rc && n < cfg->nr_vifs; n++)
+        rc = vif_hotplug_one(&x, &cfg->vif[n], domid, n, why, len);
     xs_close(&x);
     return rc;
 }
@@ -135,4 +145,9 @@ static bool vif_gone(uint16_t domid, const char *devid, void *ctx)
 void vif_teardown(struct xs *x, uint16_t domid)
 {
     devxs_teardown(x, "vif", domid, vif_gone, NULL, NULL);
+}
+
+int vif_detach(struct xs *x, uint16_t domid, unsigned int n, bool force)
+{
+    return devxs_detach(x, "vif", domid, n, force, vif_gone, NULL, NULL);
 }
