@@ -1,0 +1,67 @@
+# A hostile frontend (tests/guests/xs_hostile_KIND, given to dom0 as a tern.file) against
+# dom0's backend while a Linux guest uses the same kind of device: blk (its wrong requests
+# fail, blkback halts its ring once it overflows it; the Linux guest writes ext4 on its own
+# disk) or net (its wrong frames fail, netback disables its vif after a fatal request; the
+# Linux guest pings dom0 through its own vif). dom0 and xenstored carry on, and nothing of
+# either guest is left. The hostile guest's own verdict is on the hypervisor's console.
+# usage: hostile.sh blk|net (or tern.hostile=blk|net on dom0's command line)
+. /tests/lib.sh
+kind=${1:-$(sed -n "s/.*tern.hostile=\([a-z]*\).*/\1/p" /proc/cmdline)}
+k=/usr/lib/tern/tests/xs_hostile_$kind.elf
+if [ ! -f "$k" ]; then
+    tern_result "hostile_$kind" FAIL "no $k (boot with the xs_hostile_$kind guest as tern.file)"
+    exit 1
+fi
+case $kind in
+blk)
+    truncate -s 16M /var/lib/tern/evil.img
+    truncate -s 64M /var/lib/tern/calm.img
+    dev="disk = [ 'file:/var/lib/tern/evil.img,xvda,w' ]"
+    calm_dev="disk = [ 'file:/var/lib/tern/calm.img,xvda,w' ]"
+    calm_args="tern.script=disk tern.disk=write" calm_result=disk
+    halted_by="bogus ring requests" ;;
+net)
+    dev="vif = [ 'bridge=br0' ]" calm_dev=$dev
+    calm_args="tern.script=net tern.ip=169.254.1.5/16 tern.peer=169.254.0.1" calm_result=net
+    halted_by="fatal error; disabling device" ;;
+esac
+cat > /tmp/evil.cfg <<CFG
+name = "evil"
+memory = 16
+kernel = "$k"
+$dev
+on_poweroff = "destroy"
+on_crash = "destroy"
+CFG
+cat > /tmp/calm.cfg <<CFG
+name = "calm"
+memory = 128
+kernel = "/usr/lib/tern/guest/vmlinux"
+ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
+cmdline = "console=hvc0 $calm_args"
+$calm_dev
+on_poweroff = "destroy"
+CFG
+dmesg -c > /dev/null
+rm -f /var/log/tern/calm.log
+tern create /tmp/calm.cfg > /dev/null && tern create /tmp/evil.cfg > /dev/null ||
+    tern_result "hostile_$kind" FAIL "tern create"
+n=0
+while tern list | grep -q '^evil \|^calm ' && [ $n -lt 3000 ]; do n=$((n + 1)); sleep 0.1; done
+tern list | grep -q '^evil ' && tern destroy evil
+tern list | grep -q '^calm ' && tern destroy calm
+calm=$(grep "TERN-TEST $calm_result " /var/log/tern/calm.log | tail -n 1)
+halted=$(dmesg | grep -c "$halted_by")
+left=$(for f in /sys/block/loop*/loop/backing_file; do [ -e "$f" ] && cat "$f"; done; ls /sys/class/net | grep '^vif')
+be=$(tern xs ls /local/domain/0/backend/vbd 2>/dev/null; tern xs ls /local/domain/0/backend/vif 2>/dev/null)
+dmesg | grep -i "blkback\|blkif\|vif" | tail -n 8
+case $calm in
+*" PASS "*) tern_result "hostile_${kind}_bystander" PASS "${calm#*PASS }" ;;
+*) tern_result "hostile_${kind}_bystander" FAIL "the Linux guest beside it: ${calm:-no result}" ;;
+esac
+if [ "$halted" -ge 1 ] && [ -z "$left" ] && [ -z "$be" ] && tern xs write /tern-test/evil ok; then
+    tern_result "hostile_$kind" PASS "the backend stopped serving it ($halted_by); nothing left"
+else
+    tern_result "hostile_$kind" FAIL "halted=$halted left: $(echo $left) backends: $(echo $be)"
+fi
+rm -f /var/lib/tern/evil.img /var/lib/tern/calm.img
