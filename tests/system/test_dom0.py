@@ -118,7 +118,8 @@ def test_tern_create_boots_debian_kernel_from_dom0():
     dom0's monitor serves; list, pause, console input, refusals, destroy with memory back.
     Then a guest with a vif: netback's vifD.0 in br0, the guest's netfront pings dom0 and
     sends it 64 MiB, nothing of the vif is left once the guest is gone; then two guests on the
-    bridge, one sending the other 64 MiB."""
+    bridge, with two vCPUs each (two netfront queues, split event channels), one sending the
+    other 64 MiB."""
     run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=600,
                modules=dom0("tern.script=create"))
     r = results(run)
@@ -133,6 +134,7 @@ def test_tern_create_boots_debian_kernel_from_dom0():
     # two guests on the bridge: one sent the other 64 MiB
     for name in ("vsend_net", "vsend_net_tcp", "vrecv_net", "vrecv_net_recv"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    assert "queues=1" in r["net"][1] and "queues=2" in r["vsend_net"][1], (r["net"], r["vsend_net"])
     sent = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("G2G-SENT ")]
     received = [l.split()[1:] for l in lines_of(run, 0) if l.startswith("G2G-RECEIVED ")]
     assert sent and sent == received and sent[0][1] == str(64 << 20), (sent, received)
@@ -145,12 +147,27 @@ def test_guest_disks_through_blkback():
     """An image file in dom0 as a guest's xvda (loop device, blkback, blkfront): a guest makes
     ext4 on it and writes 4 MiB of known data, dom0 finds them in the image, a second guest
     reads them back, a third gets the disk read-only and cannot write it; an image one guest
-    writes is refused to others; nothing is left attached or in the store afterwards."""
-    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=900,
-               modules=dom0("tern.script=vbd"))
+    writes is refused to others; nothing is left attached or in the store afterwards.
+    Then a running guest is given a vif (it pings dom0) and a disk (it reads known data and
+    writes a mark), each listed, then taken away again: the guest sees each go, the mark is in
+    the image, nothing is left in dom0. The example config with a vif and a disk answers at its
+    address with both connected. Last, a hostile blkfront (wrong requests, a frame it
+    does not own, an event flood, garbage, a ring overflow) beside a Linux guest writing its
+    disk, and a hostile netfront (wrong frames, a flood, a fatal request) beside one pinging
+    dom0: only the hostile ones fail."""
+    evil = [os.path.join(BUILD, "tests", "guests", f"xs_hostile_{k}.elf") for k in ("blk", "net")]
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=1200,
+               modules=dom0("tern.script=vbd") +
+               [f"{e}|tern.file=/usr/lib/tern/tests/{os.path.basename(e)}" for e in evil])
     r = results(run)
-    for name in ("vbd_exclusive", "vwrite", "vbd_image", "vread", "vro", "vbd_gone"):
+    for name in ("vbd_exclusive", "vwrite", "vbd_image", "vread", "vro", "vbd_gone", "hotplug_net",
+                 "hotplug_net_gone", "hotplug_vif", "hotplug_disk", "hotplug_disk_gone", "hotplug_vbd",
+                 "example_server", "hostile_blk_bystander", "hostile_blk", "hostile_net_bystander", "hostile_net"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    # the hostile frontends' own verdicts: every wrong request failed, then they were cut off
+    for k in ("blk", "net"):
+        verdict = [l for l in run.lines if f"TEST-RESULT xs_hostile_{k}:" in l]
+        assert len(verdict) == 1 and "SUCCESS" in verdict[0], (verdict, run.text[-5000:])
     wrote = r["vwrite"][1].split()[1]
     assert wrote.startswith("md5=") and all(wrote in r[n][1] for n in ("vbd_image", "vread", "vro"))
     assert "ro=1" in r["vro"][1] and "ro=0" in r["vread"][1]

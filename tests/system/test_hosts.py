@@ -64,16 +64,20 @@ def tagged(run, tag):
 
 
 def test_two_hosts_dom0s_talk_over_their_nics_and_keep_state_on_disk(tmp_path):
+    """Two hosts on one link: each dom0 bridges its e1000 in br0, they ping and send each other
+    64 MiB; then a guest on each host (vif in br0) does the same across the link, checksummed
+    at both ends. Host 1's state disk keeps what its first boot wrote."""
     p1, p2 = free_udp_port(), free_udp_port()
     disks = [state_disk(str(tmp_path / f"host{i}.img")) for i in (1, 2)]
     specs = [(f"tern.script=hw tern.host=1 tern.hosts=2 tern.peer=2",
               host_qemu((p1, p2), "52:54:00:00:00:01", disks[0])),
              (f"tern.script=hw tern.host=2 tern.hosts=2 tern.peer=1",
               host_qemu((p2, p1), "52:54:00:00:00:02", disks[1]))]
-    runs = boot_hosts(specs)
+    runs = boot_hosts(specs, timeout=1200)
     for i, run in enumerate(runs):
         r = results(run)
-        for name in ("hw_nic", "hw_disk", "hw_ping", "hw_tcp"):
+        for name in ("hw_nic", "hw_disk", "hw_ping", "hw_tcp", "guest_net",
+                     "guest_net_tcp" if i == 0 else "guest_net_recv"):
             assert r.get(name, ("missing",))[0] == "PASS", (i + 1, name, r.get(name), run.text[-4000:])
         assert r["hw_disk"][1] == "boots=1", r["hw_disk"]
         ready = next(l for l in lines_of(run, 0) if l.startswith("TERN-DOM0 "))
@@ -82,6 +86,9 @@ def test_two_hosts_dom0s_talk_over_their_nics_and_keep_state_on_disk(tmp_path):
         assert any(re.search(r"xen-pirq.*eth0", l) for l in lines_of(run, 0)), run.text[-3000:]
         assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
     sent, received = tagged(runs[0], "TERN-SENT"), tagged(runs[1], "TERN-RECEIVED")
+    assert sent and received and sent[0] == received[0], (sent, received)
+    assert sent[0][1] == str(64 << 20)
+    sent, received = tagged(runs[0], "GUEST-SENT"), tagged(runs[1], "GUEST-RECEIVED")
     assert sent and received and sent[0] == received[0], (sent, received)
     assert sent[0][1] == str(64 << 20)
     # host 1 again, alone: its disk still holds what the first boot wrote

@@ -20,11 +20,13 @@ if [ ! -e /sys/class/net/eth0 ]; then
     tern_result net FAIL "no eth0 (devices: $(ls /sys/bus/xen/devices | tr '\n' ' '))"
     exit 1
 fi
-ip addr add "$addr" dev eth0 && ip link set eth0 up
+ip addr add "$addr" dev eth0 2> /dev/null # (S10net may have done it)
+ip link set eth0 up
 n=0
 until ping -c 1 -W 1 "$peer" > /dev/null 2>&1 || [ $n -ge 30 ]; do n=$((n + 1)); done
 if ping -c 3 -W 2 "$peer" > /tmp/ping.out 2>&1; then
-    tern_result net PASS "mac=$(cat /sys/class/net/eth0/address) $(tail -n 1 /tmp/ping.out)"
+    queues=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)
+    tern_result net PASS "mac=$(cat /sys/class/net/eth0/address) queues=$queues $(tail -n 1 /tmp/ping.out)"
 else
     tern_result net FAIL "$(tail -n 2 /tmp/ping.out | tr '\n' ' ')"
 fi

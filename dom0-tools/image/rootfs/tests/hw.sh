@@ -1,6 +1,8 @@
 # dom0 drives the host's hardware: its NIC (e1000, interrupts through PIRQ event channels, DMA
 # through swiotlb-xen) in br0, and its state disk. With tern.peer=M it pings host M and sends it
 # 64 MiB over TCP (the lower-numbered host sends), both sides printing the data's checksum.
+# Then each host starts a guest with a vif in br0, and the guests do the same across the
+# hosts' link (169.254.1.1H; their lines relayed as guest_*, GUEST-SENT, GUEST-RECEIVED).
 . /tests/lib.sh
 host= peer=
 for arg in $(cat /proc/cmdline); do
@@ -49,4 +51,32 @@ else
     tern_result hw_tcp PASS "received $(wc -c < /tmp/recv) bytes in $secs s"
     n=0
     until echo "received $(wc -c < /tmp/recv)" | nc "host$peer" 5001; do n=$((n + 1)); [ $n -ge 60 ] && break; sleep 0.5; done
+fi
+
+# a guest on each host, on the segment br0 extends across the hosts; named after its host, as
+# a MAC derived from the name must differ between them
+me=169.254.1.1$host other=169.254.1.1$peer
+if [ "$host" -lt "$peer" ]; then
+    role="tern.send=64"
+else
+    role="tern.recv=$other"
+fi
+cat > /tmp/gnet.cfg <<CFG
+name = "gnet$host"
+memory = 256
+kernel = "/usr/lib/tern/guest/vmlinux"
+ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
+cmdline = "console=hvc0 tern.script=net tern.ip=$me/16 tern.peer=$other $role"
+vif = [ 'bridge=br0' ]
+on_poweroff = "destroy"
+CFG
+if tern create /tmp/gnet.cfg > /dev/null; then
+    n=0
+    while tern list | grep -q "^gnet$host " && [ $n -lt 6000 ]; do n=$((n + 1)); sleep 0.1; done
+    grep -E "TERN-TEST net|TERN-SENT|TERN-RECEIVED" "/var/log/tern/gnet$host.log" |
+        sed 's/^.*TERN-TEST /TERN-TEST guest_/; s/^.*TERN-SENT/GUEST-SENT/; s/^.*TERN-RECEIVED/GUEST-RECEIVED/'
+    grep -q "TERN-TEST net PASS" "/var/log/tern/gnet$host.log" || tail -n 30 "/var/log/tern/gnet$host.log"
+    tern list | grep -q "^gnet$host " && { tern destroy "gnet$host"; tern_result guest_done FAIL "still running after 600 s"; }
+else
+    tern_result guest_net FAIL "tern create"
 fi

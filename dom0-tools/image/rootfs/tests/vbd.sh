@@ -71,3 +71,10 @@ else
     tern_result vbd_gone FAIL "attached: $left backends: $be"
 fi
 rm -f "$img"
+
+# then devices given to and taken from a running guest (one boot for both sets of checks)
+sh /tests/hotplug.sh
+
+# and hostile frontends, each beside a well-behaved guest
+sh /tests/hostile.sh blk
+sh /tests/hostile.sh net

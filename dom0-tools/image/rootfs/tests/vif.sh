@@ -61,9 +61,10 @@ else
     tern_result vif_gone FAIL "netdevs: $left backends: $be_left state=$state"
 fi
 
-# guest to guest through br0
+# guest to guest through br0, each with two vCPUs: netfront asks netback for two queues, each
+# with its own tx and rx event channels
 mk() { # mk NAME IP ARGS
-    sed "s/^name = .*/name = \"$1\"/; s/^memory = .*/memory = 200/; s|tern.ip=[^ ]*|tern.ip=$2/16|; s|tern.peer=[^ ]* tern.send=64|$3|" /tmp/vnet.cfg > "/tmp/$1.cfg"
+    sed "s/^name = .*/name = \"$1\"/; s/^memory = .*/memory = 200\nvcpus = 2/; s|tern.ip=[^ ]*|tern.ip=$2/16|; s|tern.peer=[^ ]* tern.send=64|$3|" /tmp/vnet.cfg > "/tmp/$1.cfg"
 }
 mk vrecv 169.254.1.3 "tern.peer=169.254.0.1 tern.recv=169.254.1.4"
 mk vsend 169.254.1.4 "tern.peer=169.254.1.3 tern.send=64"

@@ -1,0 +1,54 @@
+# Figures for bench_devices, in one boot: dom0 -> dom0 over its own loopback (round trip, 64 MiB
+# over TCP) and dom0's direct I/O to an image through a loop device (64 MiB written, read);
+# then a guest does the same through its vif and its disk (that image, via blkback).
+. /tests/lib.sh
+img=/var/lib/tern/bench.img
+now() { cut -d' ' -f1 /proc/uptime; }
+rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { printf "%.2f", m / (b - a) }'; }
+listen() { # a TCP sink on port 5000 (busybox nc ends at EOF of its input: a FIFO held open)
+    rm -f /tmp/hold && mkfifo /tmp/hold
+    exec 3<> /tmp/hold
+    nc -l -p 5000 < /tmp/hold > /dev/null &
+    sink=$!
+}
+ended() { # ended PID SECONDS: waits (bounded) for PID to end
+    n=0
+    while kill -0 "$1" 2> /dev/null && [ $n -lt $(($2 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
+    kill "$1" 2> /dev/null
+}
+listen
+rtt=$(ping -A -c 50 127.0.0.1 | sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+t0=$(now)
+if dd if=/dev/zero bs=1M count=64 2> /dev/null | nc 127.0.0.1 5000; then
+    t1=$(now)
+    echo "TERN-BENCH dom0_net rtt_ms=$rtt tcp_mib_s=$(rate "$t0" "$t1" 64)"
+fi
+ended $sink 30
+
+truncate -s 80M "$img"
+loop=$(losetup -f) && losetup "$loop" "$img"
+t0=$(now)
+dd if=/dev/zero of="$loop" bs=1M count=64 oflag=direct conv=fsync 2> /dev/null
+t1=$(now)
+dd if="$loop" of=/dev/null bs=1M count=64 iflag=direct 2> /dev/null
+t2=$(now)
+losetup -d "$loop"
+echo "TERN-BENCH dom0_disk write_mib_s=$(rate "$t0" "$t1" 64) read_mib_s=$(rate "$t1" "$t2" 64)"
+
+listen
+cat > /tmp/bench.cfg <<CFG
+name = "bench"
+memory = 256
+kernel = "/usr/lib/tern/guest/vmlinux"
+ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
+cmdline = "console=hvc0 tern.script=devbench tern.ip=169.254.1.9/16 tern.peer=169.254.0.1"
+vif = [ 'bridge=br0' ]
+disk = [ 'file:$img,xvdb,w' ]
+on_poweroff = "destroy"
+CFG
+tern create /tmp/bench.cfg > /dev/null || echo "TERN-BENCH-FAILED tern create"
+n=0
+while tern list | grep -q '^bench ' && [ $n -lt 6000 ]; do n=$((n + 1)); sleep 0.1; done
+ended $sink 1
+grep "TERN-BENCH" /var/log/tern/bench.log | sed 's/^.*TERN-BENCH /TERN-BENCH guest_/'
+rm -f "$img"
