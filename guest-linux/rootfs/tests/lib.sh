@@ -40,3 +40,19 @@ tern_run_set() {
     echo "TERN-TESTS passed=$passed failed=$failed"
     [ $failed -eq 0 ]
 }
+
+# dom0's test scripts: a config for the stock guest (Debian's kernel, the test initramfs).
+# usage: linux_cfg FILE NAME MEMORY CMDLINE [MORE LINES...]
+linux_cfg() {
+    local file=$1 name=$2 mem=$3 args=$4 line
+    shift 4
+    {
+        echo "name = \"$name\""
+        echo "memory = $mem"
+        echo 'kernel = "/usr/lib/tern/guest/vmlinux"'
+        echo 'ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"'
+        echo "cmdline = \"console=hvc0 $args\""
+        echo 'on_poweroff = "destroy"'
+        for line in "$@"; do echo "$line"; done
+    } > "$file"
+}

@@ -5,8 +5,10 @@
  * a frame it does not own, an unknown operation, too many segments, an inverted sector
  * range), floods the ring's event channel, fills the ring with garbage and finally claims
  * more requests than the ring holds. Each wrong request must fail alone; after the overflow
- * blkback stops serving this ring. dom0, the hypervisor and other guests are checked by
- * the dom0 script that runs it (tests/dom0 hostile_blk.sh).
+ * blkback stops serving this ring. Then it says so in the store (data/hostile = done) and
+ * ignores the backend's request to close, until dom0 cuts the device off (`tern
+ * block-detach -f`): it must see its device directory go. dom0, the hypervisor and other
+ * guests are checked by the dom0 script that runs it (hostile.sh).
  */
 #include "front.h"
 
@@ -187,4 +189,13 @@ void test_main(void)
     req_prod = before;
     ASSERT_EQ(one(read_req(9, REF_DATA)), 99);
     guest_printf("hostile_blk: after the overflow the ring is not served (rsp_prod %u)\n", before);
+
+    /* a frontend that never closes: dom0's block-detach gives up, -f removes the device */
+    ASSERT(xs_write("data/hostile", "done"));
+    char val[16];
+    unsigned int looks = 0;
+    while (xs_read("device/vbd/51712/state", val, sizeof(val)) && looks++ < 200000)
+        front_pause(100);
+    ASSERT(looks < 200000);
+    guest_printf("hostile_blk: the device was taken away (%u looks)\n", looks);
 }

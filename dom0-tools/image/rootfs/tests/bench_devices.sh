@@ -36,16 +36,8 @@ losetup -d "$loop"
 echo "TERN-BENCH dom0_disk write_mib_s=$(rate "$t0" "$t1" 64) read_mib_s=$(rate "$t1" "$t2" 64)"
 
 listen
-cat > /tmp/bench.cfg <<CFG
-name = "bench"
-memory = 256
-kernel = "/usr/lib/tern/guest/vmlinux"
-ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
-cmdline = "console=hvc0 tern.script=devbench tern.ip=169.254.1.9/16 tern.peer=169.254.0.1"
-vif = [ 'bridge=br0' ]
-disk = [ 'file:$img,xvdb,w' ]
-on_poweroff = "destroy"
-CFG
+linux_cfg /tmp/bench.cfg bench 256 "tern.script=devbench tern.ip=169.254.1.9/16 tern.peer=169.254.0.1" \
+    "vif = [ 'bridge=br0' ]" "disk = [ 'file:$img,xvdb,w' ]"
 tern create /tmp/bench.cfg > /dev/null || echo "TERN-BENCH-FAILED tern create"
 n=0
 while tern list | grep -q '^bench ' && [ $n -lt 6000 ]; do n=$((n + 1)); sleep 0.1; done

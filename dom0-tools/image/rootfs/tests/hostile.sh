@@ -33,19 +33,30 @@ $dev
 on_poweroff = "destroy"
 on_crash = "destroy"
 CFG
-cat > /tmp/calm.cfg <<CFG
-name = "calm"
-memory = 128
-kernel = "/usr/lib/tern/guest/vmlinux"
-ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
-cmdline = "console=hvc0 $calm_args"
-$calm_dev
-on_poweroff = "destroy"
-CFG
+linux_cfg /tmp/calm.cfg calm 128 "$calm_args" "$calm_dev"
 dmesg -c > /dev/null
 rm -f /var/log/tern/calm.log
 tern create /tmp/calm.cfg > /dev/null && tern create /tmp/evil.cfg > /dev/null ||
     tern_result "hostile_$kind" FAIL "tern create"
+if [ "$kind" = blk ]; then
+    # once done, the hostile blkfront ignores a request to close: detach gives up and leaves
+    # the disk attached; -f takes it away (the guest waits to see that)
+    id=$(tern list | awk '$1 == "evil" { print $2 }')
+    n=0
+    while [ "$(tern xs read "/local/domain/$id/data/hostile" 2>/dev/null)" != done ] && [ $n -lt 1200 ]; do
+        n=$((n + 1)); sleep 0.1
+    done
+    tern block-detach evil xvda 2> /tmp/err && echo "block-detach: no refusal"
+    cat /tmp/err
+    kept=$(tern block-list evil | grep -c "^xvda .*Connected")
+    tern block-detach evil xvda -f
+    if grep -q "did not let go of xvda" /tmp/err && [ "$kept" = 1 ] &&
+       [ "$(tern block-list evil | wc -l)" = 1 ]; then
+        tern_result hostile_blk_detach PASS "a frontend that never closes keeps its disk; -f takes it"
+    else
+        tern_result hostile_blk_detach FAIL "kept=$kept: $(cat /tmp/err); $(tern block-list evil | tr '\n' '|')"
+    fi
+fi
 n=0
 while tern list | grep -q '^evil \|^calm ' && [ $n -lt 3000 ]; do n=$((n + 1)); sleep 0.1; done
 tern list | grep -q '^evil ' && tern destroy evil

@@ -9,14 +9,7 @@ img=/var/lib/tern/hotplug.img
 awk 'BEGIN { for (i = 0; i < 1024; i++) { s = sprintf("%07d\n", i); while (length(s) < 4096) s = s s; printf "%s", s } }' > "$img"
 truncate -s 16M "$img"
 want=$(head -c 4194304 "$img" | md5sum | cut -d' ' -f1)
-cat > /tmp/hp.cfg <<CFG
-name = "hp"
-memory = 128
-kernel = "/usr/lib/tern/guest/vmlinux"
-ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
-cmdline = "console=hvc0 tern.script=hotplug tern.ip=169.254.1.7/16 tern.peer=169.254.0.1"
-on_poweroff = "destroy"
-CFG
+linux_cfg /tmp/hp.cfg hp 128 "tern.script=hotplug tern.ip=169.254.1.7/16 tern.peer=169.254.0.1"
 wait_line() { # wait_line TEXT SECONDS: the console line holding TEXT
     n=0
     while ! grep -q "$1" "$log" 2>/dev/null && [ $n -lt $(($2 * 10)) ]; do n=$((n + 1)); sleep 0.1; done

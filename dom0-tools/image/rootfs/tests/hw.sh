@@ -61,15 +61,8 @@ if [ "$host" -lt "$peer" ]; then
 else
     role="tern.recv=$other"
 fi
-cat > /tmp/gnet.cfg <<CFG
-name = "gnet$host"
-memory = 256
-kernel = "/usr/lib/tern/guest/vmlinux"
-ramdisk = "/usr/lib/tern/guest/initramfs.cpio.gz"
-cmdline = "console=hvc0 tern.script=net tern.ip=$me/16 tern.peer=$other $role"
-vif = [ 'bridge=br0' ]
-on_poweroff = "destroy"
-CFG
+linux_cfg /tmp/gnet.cfg "gnet$host" 256 "tern.script=net tern.ip=$me/16 tern.peer=$other $role" \
+    "vif = [ 'bridge=br0' ]"
 if tern create /tmp/gnet.cfg > /dev/null; then
     n=0
     while tern list | grep -q "^gnet$host " && [ $n -lt 6000 ]; do n=$((n + 1)); sleep 0.1; done
