@@ -222,15 +222,15 @@ static int detach_args(int argc, char **argv, const char **dom, const char **wha
     return *what ? 0 : CLI_USAGE;
 }
 
-static int detach_result(const char *cmd, struct target *t, const char *what, int rc)
+static int detach_result(const char *cmd, struct target *t, const char *kind, const char *what, int rc)
 {
     if (rc == -EBUSY)
-        cli_err("%s %s: the guest did not let go of %s within %d s; it stays attached (-f removes it)",
-                cmd, t->name, what, DEVXS_WAIT_MS / 1000);
+        cli_err("%s %s: the guest did not let go of %s %s within %d s; it stays attached (-f removes it)",
+                cmd, t->name, kind, what, DEVXS_WAIT_MS / 1000);
     else if (rc)
-        cli_err("%s %s: %s: %s", cmd, t->name, what, strerror(-rc));
+        cli_err("%s %s: %s %s: %s", cmd, t->name, kind, what, strerror(-rc));
     else
-        printf("%s: %s detached\n", t->name, what);
+        printf("%s: %s %s detached\n", t->name, kind, what);
     xs_close(&t->x);
     return rc ? CLI_FAIL : CLI_OK;
 }
@@ -251,7 +251,7 @@ static int network_detach(int argc, char **argv)
         xs_close(&t.x);
         return CLI_FAIL;
     }
-    return detach_result("network-detach", &t, what, vif_detach(&t.x, t.domid, (unsigned int)n, force));
+    return detach_result("network-detach", &t, "vif", what, vif_detach(&t.x, t.domid, (unsigned int)n, force));
 }
 
 /* Calls row(t, devid) for each device of kind the domain has in dom0's backend. */
@@ -390,7 +390,7 @@ static int block_detach(int argc, char **argv)
     }
     if (open_target("block-detach", dom, &t))
         return CLI_FAIL;
-    return detach_result("block-detach", &t, what, vbd_detach(&t.x, t.domid, devid, force));
+    return detach_result("block-detach", &t, "disk", what, vbd_detach(&t.x, t.domid, devid, force));
 }
 
 int cmd_device(int argc, char **argv)

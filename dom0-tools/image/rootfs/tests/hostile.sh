@@ -50,7 +50,7 @@ if [ "$kind" = blk ]; then
     cat /tmp/err
     kept=$(tern block-list evil | grep -c "^xvda .*Connected")
     tern block-detach evil xvda -f
-    if grep -q "did not let go of xvda" /tmp/err && [ "$kept" = 1 ] &&
+    if grep -q "did not let go of disk xvda" /tmp/err && [ "$kept" = 1 ] &&
        [ "$(tern block-list evil | wc -l)" = 1 ]; then
         tern_result hostile_blk_detach PASS "a frontend that never closes keeps its disk; -f takes it"
     else
