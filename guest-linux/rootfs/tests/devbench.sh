@@ -1,6 +1,7 @@
 # Figures for bench_devices, from the guest's side: round trip to tern.peer (dom0) through
 # the vif, 64 MiB sent to it over TCP (port 5000), and 64 MiB written to and read from the
-# disk xvdb with direct I/O (no page cache in the guest). One TERN-BENCH line each.
+# disk xvdb with direct I/O (no page cache in the guest; the median of three rounds). One
+# TERN-BENCH line each.
 . /tests/lib.sh
 peer=
 for arg in $(cat /proc/cmdline); do
@@ -27,9 +28,4 @@ t1=$(now)
 [ $n -lt 60 ] && echo "TERN-BENCH net rtt_ms=$rtt tcp_mib_s=$(rate "$t0" "$t1" 64)"
 n=0
 while [ ! -b /dev/xvdb ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
-t0=$(now)
-dd if=/dev/zero of=/dev/xvdb bs=1M count=64 oflag=direct conv=fsync 2> /dev/null
-t1=$(now)
-dd if=/dev/xvdb of=/dev/null bs=1M count=64 iflag=direct 2> /dev/null
-t2=$(now)
-echo "TERN-BENCH disk write_mib_s=$(rate "$t0" "$t1" 64) read_mib_s=$(rate "$t1" "$t2" 64)"
+echo "TERN-BENCH disk $(disk_rates /dev/xvdb)"

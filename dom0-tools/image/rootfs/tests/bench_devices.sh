@@ -1,5 +1,6 @@
 # Figures for bench_devices, in one boot: dom0 -> dom0 over its own loopback (round trip, 64 MiB
-# over TCP) and dom0's direct I/O to an image through a loop device (64 MiB written, read);
+# over TCP) and dom0's direct I/O to an image through a loop device (64 MiB written, read,
+# the median of three rounds);
 # then a guest does the same through its vif and its disk (that image, via blkback).
 . /tests/lib.sh
 img=/var/lib/tern/bench.img
@@ -27,13 +28,8 @@ ended $sink 30
 
 truncate -s 80M "$img"
 loop=$(losetup -f) && losetup "$loop" "$img"
-t0=$(now)
-dd if=/dev/zero of="$loop" bs=1M count=64 oflag=direct conv=fsync 2> /dev/null
-t1=$(now)
-dd if="$loop" of=/dev/null bs=1M count=64 iflag=direct 2> /dev/null
-t2=$(now)
+echo "TERN-BENCH dom0_disk $(disk_rates "$loop")"
 losetup -d "$loop"
-echo "TERN-BENCH dom0_disk write_mib_s=$(rate "$t0" "$t1" 64) read_mib_s=$(rate "$t1" "$t2" 64)"
 
 listen
 linux_cfg /tmp/bench.cfg bench 256 "tern.script=devbench tern.ip=169.254.1.9/16 tern.peer=169.254.0.1" \
