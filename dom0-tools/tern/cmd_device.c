@@ -103,24 +103,6 @@ static int leaf_int(struct target *t, bool backend, const char *kind, const char
     return n;
 }
 
-/* Transaction body for attach: retried while others change the tree. */
-static int commit(struct target *t, int (*write)(struct xs *, uint32_t, const void *), const void *arg)
-{
-    uint32_t tx;
-    int rc = -EAGAIN;
-
-    for (int attempt = 0; rc == -EAGAIN && attempt < 20; attempt++) {
-        if ((rc = xs_transaction_start(&t->x, &tx)))
-            break;
-        if ((rc = write(&t->x, tx, arg))) {
-            xs_transaction_end(&t->x, tx, false);
-            break;
-        }
-        rc = xs_transaction_end(&t->x, tx, true);
-    }
-    return rc;
-}
-
 /* ---- network ---- */
 
 struct vif_attach {
@@ -170,7 +152,7 @@ static int network_attach(int argc, char **argv)
     if (!v.mac[0])
         config_default_mac(t.name, n, v.mac);
     struct vif_attach a = { &v, t.domid, n };
-    if ((rc = commit(&t, write_vif, &a))) {
+    if ((rc = devxs_transaction(&t.x, write_vif, &a))) {
         cli_err("network-attach %s: cannot write the vif's entries: %s", t.name, strerror(-rc));
         vif_detach(&t.x, t.domid, n, true);
     } else if ((rc = vif_hotplug_one(&t.x, &v, t.domid, n, err, sizeof(err)))) {
@@ -357,7 +339,7 @@ static int block_attach(int argc, char **argv)
         cli_err("block-attach %s: %s", t.name, err);
     } else {
         struct vbd_attach a = { &one.disk[0], &dev, t.domid };
-        if ((rc = commit(&t, write_vbd, &a))) {
+        if ((rc = devxs_transaction(&t.x, write_vbd, &a))) {
             cli_err("block-attach %s: cannot write the disk's entries: %s", t.name, strerror(-rc));
             vbd_detach(&t.x, t.domid, one.disk[0].devid, true);
             vbd_unprepare(&one, &dev);

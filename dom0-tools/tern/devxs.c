@@ -94,6 +94,23 @@ void devxs_teardown(struct xs *x, const char *kind, uint16_t domid,
     xs_rm(x, 0, dir);
 }
 
+int devxs_transaction(struct xs *x, int (*write)(struct xs *, uint32_t, const void *), const void *arg)
+{
+    uint32_t tx;
+    int rc = -EAGAIN;
+
+    for (int attempt = 0; rc == -EAGAIN && attempt < 20; attempt++) {
+        if ((rc = xs_transaction_start(x, &tx)))
+            break;
+        if ((rc = write(x, tx, arg))) {
+            xs_transaction_end(x, tx, false);
+            break;
+        }
+        rc = xs_transaction_end(x, tx, true);
+    }
+    return rc;
+}
+
 int devxs_detach(struct xs *x, const char *kind, uint16_t domid, unsigned int devid, bool force,
                  bool (*done)(uint16_t domid, const char *devid, void *ctx),
                  void (*after)(struct xs *x, const char *be, void *ctx), void *ctx)

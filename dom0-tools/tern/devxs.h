@@ -39,6 +39,9 @@ void devxs_teardown(struct xs *x, const char *kind, uint16_t domid,
 int devxs_detach(struct xs *x, const char *kind, uint16_t domid, unsigned int devid, bool force,
                  bool (*done)(uint16_t domid, const char *devid, void *ctx),
                  void (*after)(struct xs *x, const char *be, void *ctx), void *ctx);
+/* Runs write(x, tx, arg) in a transaction, again (up to 20 times) while others' changes make
+ * the commit fail with -EAGAIN. 0 or -errno. */
+int devxs_transaction(struct xs *x, int (*write)(struct xs *, uint32_t, const void *), const void *arg);
 /* Whether path exists in the store. */
 bool devxs_exists(struct xs *x, const char *path);
 

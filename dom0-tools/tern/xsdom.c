@@ -54,10 +54,22 @@ static int write_entries(struct xs *x, uint32_t tx, const struct domain_config *
     return rc ?: vif_write_entries(x, tx, cfg, r->domid) ?: vbd_write_entries(x, tx, cfg, disks, r->domid);
 }
 
+struct entries {
+    const struct domain_config *cfg;
+    const struct build_result *r;
+    const struct vbd_dev *disks;
+};
+
+static int write_all(struct xs *x, uint32_t tx, const void *arg)
+{
+    const struct entries *e = arg;
+
+    return write_entries(x, tx, e->cfg, e->r, e->disks);
+}
+
 int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, char *why, size_t len)
 {
     struct xs x;
-    uint32_t tx;
     int rc;
 
     struct vbd_dev disks[MAX_DISKS];
@@ -70,17 +82,8 @@ int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, c
         xs_close(&x);
         return rc;
     }
-    for (int attempt = 0; attempt < 20; attempt++) { /* retried while others change the tree */
-        if ((rc = xs_transaction_start(&x, &tx)))
-            break;
-        if ((rc = write_entries(&x, tx, cfg, r, disks))) {
-            xs_transaction_end(&x, tx, false);
-            break;
-        }
-        if ((rc = xs_transaction_end(&x, tx, true)) != -EAGAIN)
-            break;
-    }
-    if (rc) {
+    struct entries e = { cfg, r, disks };
+    if ((rc = devxs_transaction(&x, write_all, &e))) {
         snprintf(why, len, "cannot write its xenstore entries (%s)", strerror(-rc));
         vbd_unprepare(cfg, disks);
     }

@@ -10,8 +10,6 @@ for arg in $(cat /proc/cmdline); do
     tern.ip=*) addr=${arg#tern.ip=} ;;
     esac
 done
-now() { cut -d' ' -f1 /proc/uptime; }
-rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { printf "%.2f", m / (b - a) }'; }
 n=0
 while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
 ip addr add "$addr" dev eth0 2> /dev/null # (S10net may have done it)
@@ -28,4 +26,4 @@ t1=$(now)
 [ $n -lt 60 ] && echo "TERN-BENCH net rtt_ms=$rtt tcp_mib_s=$(rate "$t0" "$t1" 64)"
 n=0
 while [ ! -b /dev/xvdb ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
-echo "TERN-BENCH disk $(disk_rates /dev/xvdb)"
+rates=$(disk_rates /dev/xvdb) && echo "TERN-BENCH disk $rates"

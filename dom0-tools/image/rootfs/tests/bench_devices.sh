@@ -4,8 +4,6 @@
 # then a guest does the same through its vif and its disk (that image, via blkback).
 . /tests/lib.sh
 img=/var/lib/tern/bench.img
-now() { cut -d' ' -f1 /proc/uptime; }
-rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { printf "%.2f", m / (b - a) }'; }
 listen() { # a TCP sink on port 5000 (busybox nc ends at EOF of its input: a FIFO held open)
     rm -f /tmp/hold && mkfifo /tmp/hold
     exec 3<> /tmp/hold
@@ -28,7 +26,7 @@ ended $sink 30
 
 truncate -s 80M "$img"
 loop=$(losetup -f) && losetup "$loop" "$img"
-echo "TERN-BENCH dom0_disk $(disk_rates "$loop")"
+rates=$(disk_rates "$loop") && echo "TERN-BENCH dom0_disk $rates"
 losetup -d "$loop"
 
 listen
