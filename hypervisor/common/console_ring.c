@@ -12,6 +12,7 @@
 #include <tern/selftest.h>
 #include <tern/spinlock.h>
 #include <asm/page.h>
+#include <asm/pv_shadow.h>
 #include <public/io/console.h>
 
 #define CTRL_A 0x01
@@ -50,6 +51,7 @@ void console_ring_drain(struct domain *d)
         buf[n++] = r->out[MASK_XENCONS_IDX(cons++, r->out)];
     __atomic_store_n(&r->out_cons, cons, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&ring_lock, flags);
+    pv_shadow_frame_written(d->console_ring >> PAGE_SHIFT);
     if (n) {
         domain_console_write(d, buf, n);
         evtchn_notify_console(d); /* room in the ring again */
@@ -69,6 +71,7 @@ static bool ring_put(struct domain *d, char c)
         return false; /* full: the character is dropped */
     r->in[MASK_XENCONS_IDX(prod, r->in)] = c;
     __atomic_store_n(&r->in_prod, prod + 1, __ATOMIC_RELEASE);
+    pv_shadow_frame_written(d->console_ring >> PAGE_SHIFT);
     return true;
 }
 

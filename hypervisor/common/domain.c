@@ -20,6 +20,7 @@
 #include <asm/processor.h>
 #include <tern/cpufeature.h>
 #include <asm/pv_mm.h>
+#include <asm/pv_shadow.h>
 #include <public/sched.h>
 
 LIST_HEAD(domain_list);
@@ -334,6 +335,7 @@ static void domain_destroy(struct domain *d)
     unsigned long flags;
     uint64_t freed = 0;
 
+    pv_shadow_domain_destroy(d); /* first: the tables below give their frames back */
     for_each_vcpu(d, v) {
         kill_timer(&v->singleshot);
         kill_timer(&v->poll_timer);

@@ -15,6 +15,7 @@
 #include <asm/page.h>
 #include <asm/pv.h>
 #include <asm/pv_hypercall.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 #include <public/domctl.h>
 
@@ -207,6 +208,9 @@ static long domain_op(struct xen_domctl *op, struct domain *d, bool *copy_back)
         op->u.address_size.size = 64;
         *copy_back = true;
         return 0;
+    case XEN_DOMCTL_shadow_op:
+        *copy_back = true;
+        return pv_shadow_op(d, &op->u.shadow_op);
     case XEN_DOMCTL_set_address_size:
         return op->u.address_size.size == 64 ? 0 : -EINVAL;
     default:

@@ -39,7 +39,9 @@ void frame_table_init(struct page_info *table, mfn_t nr)
         pg->type_info = 0;
         pg->owner = DOMID_INVALID;
         pg->order = 0;
-        pg->pad[0] = pg->pad[1] = pg->pad[2] = 0;
+        pg->shadow_level = 0;
+        pg->foreign_rw = 0;
+        pg->shadow_link = 0;
     }
     frame_table = table;
     frame_table_nr = nr;

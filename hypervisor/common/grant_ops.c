@@ -14,6 +14,7 @@
 #include <tern/string.h>
 #include <asm/current.h>
 #include <asm/page.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 
 /* The table `dom` names for d: its own, or (privileged callers) another's. */
@@ -199,6 +200,7 @@ int16_t gnttab_copy_one(struct domain *d, const struct gnttab_copy *op)
         return rc;
     }
     memmove(frame_va(dst.pg) + op->dest.offset, frame_va(src.pg) + op->source.offset, op->len);
+    pv_shadow_frame_written(page_to_mfn(dst.pg));
     side_put(&dst);
     side_put(&src);
     return GNTST_okay;

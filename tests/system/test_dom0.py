@@ -240,6 +240,29 @@ def test_fifty_create_destroy_cycles_leak_nothing():
     assert run.rc == EXIT_SUCCESS
 
 
+def test_log_dirty_misses_no_write():
+    """Log-dirty on running guests, checked from dom0 by fingerprinting every page between a
+    CLEAN and a PEEK with the guest paused around both: no page changes with its bit clear.
+    A 2-vCPU Linux guest writing and verifying memory (its own checks pass, before, during
+    and after, and log-dirty goes on twice); then a test guest writing its memory through
+    grant copies, hypercall results, registered areas, mmu_update on a plain page, descriptor
+    updates and fresh alias mappings, refused a writable mapping of its own page table, and
+    ending while still in log-dirty mode. Free memory ends where it began."""
+    sly = os.path.join(BUILD, "tests", "guests", "logdirty_hostile.elf")
+    run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=900,
+               modules=dom0("tern.script=logdirty") +
+               [f"{sly}|tern.file=/usr/lib/tern/tests/logdirty_hostile.elf"])
+    r = results(run)
+    for name in ("logdirty", "logdirty_again", "logdirty_guest", "logdirty_hostile", "logdirty_memory"):
+        assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
+    # every round saw the guests write (the check is not vacuous)
+    rounds = [l for l in run.lines if "LOGDIRTY round=" in l]
+    assert len(rounds) == 14 and all(" changed=0 " not in l for l in rounds), rounds
+    verdict = [l for l in run.lines if "TEST-RESULT logdirty_hostile:" in l]
+    assert len(verdict) == 1 and "SUCCESS" in verdict[0], (verdict, run.text[-5000:])
+    assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
+
+
 def test_monitor_carries_out_poweroff_crash_and_reboot():
     run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=900,
                modules=dom0("tern.script=lifecycle"))

@@ -118,3 +118,31 @@ int ctrl_domain_destroy(struct ctrl *c, uint16_t domid)
 {
     return simple(c, XEN_DOMCTL_destroydomain, domid);
 }
+
+int ctrl_shadow_op(struct ctrl *c, uint16_t domid, uint32_t op, uint8_t *bitmap, uint64_t *pages,
+                   struct xen_domctl_shadow_op_stats *stats)
+{
+    struct xen_domctl d = { .cmd = XEN_DOMCTL_shadow_op, .domain = domid };
+    size_t len = bitmap && pages ? (size_t)(*pages + 7) / 8 : 0;
+    uint8_t *buf = NULL;
+    int rc;
+
+    d.u.shadow_op.op = op;
+    if (len) {
+        /* the hypervisor writes it while the call runs: hypercall memory */
+        if (!(buf = call_buf_alloc(c->call, len)))
+            return -ENOMEM;
+        d.u.shadow_op.dirty_bitmap = buf;
+        d.u.shadow_op.pages = *pages;
+    }
+    rc = ctrl_domctl(c, &d);
+    if (!rc && pages)
+        *pages = len ? d.u.shadow_op.pages : 0;
+    if (!rc && len)
+        memcpy(bitmap, buf, (size_t)(d.u.shadow_op.pages + 7) / 8);
+    if (!rc && stats)
+        *stats = d.u.shadow_op.stats;
+    if (buf)
+        call_buf_free(c->call, buf, len);
+    return rc;
+}

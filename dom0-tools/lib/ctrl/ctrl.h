@@ -29,6 +29,11 @@ int ctrl_domain_info(struct ctrl *c, uint16_t domid, xen_domctl_getdomaininfo_t 
 int ctrl_domain_pause(struct ctrl *c, uint16_t domid);
 int ctrl_domain_unpause(struct ctrl *c, uint16_t domid);
 int ctrl_domain_destroy(struct ctrl *c, uint16_t domid);
+/* Log-dirty (XEN_DOMCTL_shadow_op): op is XEN_DOMCTL_SHADOW_OP_*. For CLEAN and PEEK,
+ * bitmap (may be NULL) gets *pages bits, one per pfn; *pages becomes how many the
+ * hypervisor filled. stats (may be NULL) gets the round's fault and dirty counts. */
+int ctrl_shadow_op(struct ctrl *c, uint16_t domid, uint32_t op, uint8_t *bitmap, uint64_t *pages,
+                   struct xen_domctl_shadow_op_stats *stats);
 /* A raw domctl: op->interface_version is filled in; op is copied back. */
 int ctrl_domctl(struct ctrl *c, struct xen_domctl *op);
 

@@ -11,6 +11,7 @@
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <asm/pv.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 
 unsigned long nmi_count, nmi_on_ist;
@@ -87,6 +88,9 @@ void do_trap(struct cpu_user_regs *regs)
         do_guest_trap(regs); /* a guest's own exception: its handler or its crash */
         return;
     }
+    /* the hypervisor touched guest memory through a log-dirty shadow not yet filled or writable */
+    if (vec == 14 && pv_shadow_fault(current, read_cr2(), regs->error_code))
+        return;
     if (vec >= 11 && vec <= 14 && fixup_exception(&regs->rip))
         return; /* a guest copy, segment load or iret that faulted: see its fixup */
     if (vec == 1) {

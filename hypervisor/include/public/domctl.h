@@ -162,6 +162,38 @@ struct xen_domctl_address_size {
     uint32_t size;
 };
 
+/*
+ * shadow_op: log-dirty mode of a PV domain. The bitmap has one bit per guest frame
+ * number (the M2P's pfn of each frame), bit n in byte n / 8; `pages` is its size in bits
+ * going in and how many it filled coming out. CLEAN returns the bitmap and starts a new
+ * round; PEEK returns it and leaves it. stats count the faults taken and the pages
+ * dirtied in the round.
+ */
+#define XEN_DOMCTL_SHADOW_OP_OFF             0
+#define XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY 2
+#define XEN_DOMCTL_SHADOW_OP_CLEAN           11
+#define XEN_DOMCTL_SHADOW_OP_PEEK            12
+#define XEN_DOMCTL_SHADOW_OP_GET_ALLOCATION  30
+#define XEN_DOMCTL_SHADOW_OP_ENABLE          32
+#define XEN_DOMCTL_SHADOW_ENABLE_LOG_DIRTY   (1U << 2)  /* mode of OP_ENABLE: the only one */
+
+struct xen_domctl_shadow_op_stats {
+    uint32_t fault_count;
+    uint32_t dirty_count;
+};
+
+struct xen_domctl_shadow_op {
+    uint32_t op;                  /* XEN_DOMCTL_SHADOW_OP_* */
+    uint32_t mode;                /* OP_ENABLE: XEN_DOMCTL_SHADOW_ENABLE_* */
+    uint32_t mb;                  /* GET_ALLOCATION: shadow memory in MiB (out) */
+    uint32_t _pad;
+    XEN_GUEST_HANDLE_64(uint8_t) dirty_bitmap; /* CLEAN/PEEK: where the bitmap goes, or 0 */
+    uint64_t pages;               /* in: the bitmap's size in bits; out: bits filled */
+    struct xen_domctl_shadow_op_stats stats;
+};
+XEN_ABI_SIZE(struct xen_domctl_shadow_op, 40);
+XEN_ABI_OFFSET(struct xen_domctl_shadow_op, dirty_bitmap, 16);
+
 struct xen_domctl {
     uint32_t cmd;                 /* XEN_DOMCTL_* */
     uint32_t interface_version;   /* XEN_DOMCTL_INTERFACE_VERSION */
@@ -176,6 +208,7 @@ struct xen_domctl {
         struct xen_domctl_getvcpuinfo getvcpuinfo;
         struct xen_domctl_getpageframeinfo3 getpageframeinfo3;
         struct xen_domctl_address_size address_size;
+        struct xen_domctl_shadow_op shadow_op;
         uint8_t pad[128];
     } u;
 };
@@ -188,6 +221,7 @@ XEN_ABI_OFFSET(struct xen_domctl, u, 16);
 #define XEN_DOMCTL_pausedomain        3  /* NULL; returns once no vCPU is on a CPU */
 #define XEN_DOMCTL_unpausedomain      4  /* NULL; -EINVAL if not paused */
 #define XEN_DOMCTL_getdomaininfo      5
+#define XEN_DOMCTL_shadow_op          10
 #define XEN_DOMCTL_max_mem            11
 #define XEN_DOMCTL_setvcpucontext     12
 #define XEN_DOMCTL_getvcpucontext     13 /* not yet: -ENOSYS */

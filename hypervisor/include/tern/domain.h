@@ -18,6 +18,7 @@ enum vcpu_state { VCPU_OFFLINE, VCPU_RUNNABLE, VCPU_RUNNING, VCPU_BLOCKED };
 #define POLL_ANY  (-2)
 
 struct domain;
+struct pv_shadow;
 
 struct vcpu {
     unsigned int vcpu_id;
@@ -100,6 +101,7 @@ struct domain {
     struct evtchn *evtchn;
     unsigned int max_evtchns;
     struct grant_table *grant_table; /* common/grant_table.c */
+    struct pv_shadow *shadow;       /* log-dirty state (arch/x86/pv/shadow.c), NULL when off */
     /* console */
     char cons_buf[CONSOLE_LINE];
     unsigned int cons_len;

@@ -21,9 +21,11 @@ struct page_info {
     uint64_t type_info;    /* PGT_* type | PGT_validated | PGT_pinned | type count */
     uint32_t owner;        /* domain id; DOMID_INVALID when none, DOMID_XEN for the hypervisor */
     uint8_t order;         /* buddy order of a free block (head page only) */
-    uint8_t pad[3];
+    uint8_t shadow_level;  /* 1..4 for a shadow table (log-dirty), 0 otherwise */
+    uint16_t foreign_rw;   /* writable mappings from other domains' tables (saturates) */
+    uint64_t shadow_link;  /* log-dirty: a guest table's shadow, or a shadow's guest table (mfn + 1) */
 };
-_Static_assert(sizeof(struct page_info) == 40, "page_info layout");
+_Static_assert(sizeof(struct page_info) == 48, "page_info layout");
 
 #define DOMID_XEN 0x7FF2U
 #define DOMID_INVALID 0x7FF4U

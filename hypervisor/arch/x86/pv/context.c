@@ -21,6 +21,7 @@
 #include <asm/pv_desc.h>
 #include <asm/pv_iomem.h>
 #include <asm/pv_mm.h>
+#include <asm/pv_shadow.h>
 #include <asm/pv_hypercall.h>
 
 extern char syscall_stub_page[];
@@ -54,11 +55,6 @@ int pv_cpu_init(unsigned int cpu)
     return 0;
 }
 
-static mfn_t active_table(const struct vcpu *v)
-{
-    return v->kernel_mode || v->guest_table_user == PV_MFN_NONE ? v->guest_table : v->guest_table_user;
-}
-
 void pv_context_save(struct vcpu *prev)
 {
     if (is_idle_vcpu(prev))
@@ -86,7 +82,7 @@ void pv_context_load(struct vcpu *next)
     bool segs_ok;
 
     get_cpu_info()->guest_regs = next->regs;
-    write_cr3((paddr_t)active_table(next) << PAGE_SHIFT);
+    write_cr3(pv_guest_cr3(next));
     segs_ok = pv_desc_load(next); /* selectors first: loading them sets the bases */
     wrmsr(MSR_FS_BASE, next->fs_base);
     wrmsr(MSR_GS_BASE, next->kernel_mode ? next->gs_base_kernel : next->gs_base_user);
@@ -224,6 +220,9 @@ int pv_init(void)
         .io_read_only = iomem_read_only,
         .may_set_cache_attrs = iomem_may_set_cache_attrs,
         .validate_other = pv_desc_validate_page,
+        .entry_changed = pv_shadow_entry_changed,
+        .table_gone = pv_shadow_table_gone,
+        .frame_written = pv_shadow_frame_written,
         .invalidate_other = pv_desc_invalidate_page,
     };
     int rc = m2p_init(frame_table_nr);

@@ -21,6 +21,7 @@
 #include <asm/processor.h>
 #include <asm/pv_desc.h>
 #include <asm/pv_mm.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 #include <public/xen.h>
 
@@ -85,6 +86,7 @@ int pv_desc_validate_page(struct page_info *pg, uint64_t type)
         pv_desc_check(&d);
         __atomic_store_n(&t[i], d, __ATOMIC_RELAXED);
     }
+    pv_shadow_frame_written(page_to_mfn(pg));
     return 0;
 }
 
@@ -296,6 +298,7 @@ long do_update_descriptor(uint64_t maddr, uint64_t desc)
     }
     slot = __va(maddr & ~(uint64_t)7);
     __atomic_store_n(slot, desc, __ATOMIC_RELAXED);
+    pv_shadow_frame_written(page_to_mfn(pg));
     put_page_type(pg);
     put_page(pg);
     return 0;

@@ -8,6 +8,7 @@
 #include <asm/pv.h>
 #include <asm/pv_hypercall.h>
 #include <asm/pv_iomem.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 #include <public/memory.h>
 
@@ -23,6 +24,7 @@ void memory_add_frame(struct domain *d, struct page_info *pg, uint64_t gpfn)
     d->tot_pages++;
     spin_unlock(&d->lock);
     m2p_set(page_to_mfn(pg), gpfn);
+    pv_shadow_frame_written(page_to_mfn(pg)); /* scrubbed: new contents at that pfn */
 }
 
 void memory_drop_frame(struct domain *d, struct page_info *pg)

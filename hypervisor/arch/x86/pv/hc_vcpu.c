@@ -14,6 +14,7 @@
 #include <asm/pv_hypercall.h>
 #include <asm/pv_mm.h>
 #include <asm/uaccess.h>
+#include <asm/pv_shadow.h>
 #include <public/callback.h>
 #include <public/physdev.h>
 #include <asm/pv_irq.h>
@@ -216,6 +217,7 @@ static long register_vcpu_info(struct vcpu *v, uint64_t arg)
     v->vcpu_info = vi;
     v->vcpu_info_page = pg;
     pv_update_time(v);
+    pv_shadow_frame_written(r.mfn); /* and at every CLEAN while it stays registered */
     return 0;
 }
 
@@ -239,6 +241,11 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, uint64_t arg)
         return 0;
     case VCPUOP_is_up:
         return v->state != VCPU_OFFLINE;
+    case VCPUOP_get_runstate_info: {
+        struct vcpu_runstate_info r;
+        pv_runstate(v, &r);
+        return copy_to_guest(arg, &r, sizeof(r)) ? -EFAULT : 0;
+    }
     case VCPUOP_register_runstate_memory_area: {
         struct vcpu_register_runstate_memory_area r;
         if (copy_from_guest(&r, arg, sizeof(r)))

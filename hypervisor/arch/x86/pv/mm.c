@@ -16,6 +16,7 @@
 #include <asm/pv_desc.h>
 #include <asm/pv_hypercall.h>
 #include <asm/pv_mm.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 
 #define MAX_BATCH 4096 /* entries per call inside a multicall, which cannot continue them */
@@ -245,10 +246,7 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
                 return rc;
         }
         if (v->kernel_mode == (op->cmd == MMUEXT_NEW_BASEPTR) || v->guest_table_user == PV_MFN_NONE)
-            write_cr3((paddr_t)(v->kernel_mode || v->guest_table_user == PV_MFN_NONE
-                                    ? v->guest_table
-                                    : v->guest_table_user)
-                      << PAGE_SHIFT);
+            write_cr3(pv_guest_cr3(v));
         pv_put_baseptr(old);
         return 0;
     }

@@ -166,6 +166,19 @@ static uint64_t pte_adjust(unsigned int level, uint64_t e)
     return e;
 }
 
+/* Counts writable mappings of pg in other domains' tables, which log-dirty treats as
+ * writing all the time. Saturated counts stay saturated: never under-counted. */
+static void foreign_rw_add(struct page_info *pg, int delta)
+{
+    uint16_t x = __atomic_load_n(&pg->foreign_rw, __ATOMIC_RELAXED);
+
+    do {
+        if (x == 0xffff || (delta < 0 && x == 0))
+            return;
+    } while (!__atomic_compare_exchange_n(&pg->foreign_rw, &x, (uint16_t)(x + delta), false,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+}
+
 static int l1e_get_refs(uint32_t domid, uint64_t e)
 {
     struct page_info *pg = mfn_to_page(pte_mfn(e));
@@ -176,8 +189,12 @@ static int l1e_get_refs(uint32_t domid, uint64_t e)
         return mm_ops.may_map_io && mm_ops.may_map_io(domid, pte_mfn(e), rw) ? 0 : -EPERM;
     if (!pg)
         return -EPERM;
-    if (!get_page(pg, domid) && !get_foreign(domid, pg, rw))
-        return -EPERM;
+    if (!get_page(pg, domid)) {
+        if (!get_foreign(domid, pg, rw))
+            return -EPERM;
+        if (rw)
+            foreign_rw_add(pg, 1); /* another domain may write it from now on */
+    }
     if (!rw)
         return 0;
     /* Fails with -EBUSY for page tables: that keeps them read-only. */
@@ -202,8 +219,8 @@ static int pte_get_refs(uint32_t domid, unsigned int level, uint64_t e)
     return pt_get_table(domid, pte_mfn(e), pt_type(level - 1));
 }
 
-/* Drops what pte_get_refs took for an entry it accepted. */
-static void pte_put_refs(unsigned int level, uint64_t e)
+/* Drops what pte_get_refs took for an entry of domid's it accepted. */
+static void pte_put_refs(uint32_t domid, unsigned int level, uint64_t e)
 {
     struct page_info *pg;
 
@@ -215,17 +232,25 @@ static void pte_put_refs(unsigned int level, uint64_t e)
         put_page_and_type(pg);
         return;
     }
-    if (e & _PAGE_RW)
+    if (e & _PAGE_RW) {
+        /* what a grant or foreign mapping wrote counts when it goes, as on Xen */
+        if (__atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE) != domid) {
+            foreign_rw_add(pg, -1);
+            /* what the mapping wrote counts when it goes, as on Xen */
+            if (mm_ops.frame_written)
+                mm_ops.frame_written(pte_mfn(e));
+        }
         put_page_type(pg);
+    }
     put_page(pg);
 }
 
 /* Drops the references of entries [0, n) of a table. */
-static void pt_put_entries(uint64_t *t, unsigned int level, unsigned int n)
+static void pt_put_entries(uint64_t *t, unsigned int level, unsigned int n, uint32_t domid)
 {
     for (unsigned int i = 0; i < n; i++) {
         if (!l4_xen_slot(level, i))
-            pte_put_refs(level, pte_read(&t[i]));
+            pte_put_refs(domid, level, pte_read(&t[i]));
     }
 }
 
@@ -248,7 +273,7 @@ static int pt_get_entries(uint64_t *t, unsigned int level, uint32_t domid)
         }
         rc = pte_get_refs(domid, level, e | ((e & _PAGE_PRESENT) ? _PAGE_USER : 0));
         if (rc) {
-            pt_put_entries(t, level, i);
+            pt_put_entries(t, level, i, domid);
             return rc;
         }
     }
@@ -275,6 +300,9 @@ static int pt_validate(struct page_info *pg, uint64_t type)
                              __ATOMIC_RELAXED);
     }
     mm_ops.unmap_frame(t);
+    /* validation may have adjusted entries, and an L4 got the hypervisor's slots */
+    if (!rc && mm_ops.frame_written)
+        mm_ops.frame_written(page_to_mfn(pg));
     return rc;
 }
 
@@ -288,13 +316,17 @@ static void pt_invalidate(struct page_info *pg, uint64_t type)
             mm_ops.invalidate_other(pg, type);
         return;
     }
+    if (mm_ops.table_gone)
+        mm_ops.table_gone(pg);
     t = mm_ops.map_frame(page_to_mfn(pg));
-    pt_put_entries(t, level, PV_PT_ENTRIES);
+    pt_put_entries(t, level, PV_PT_ENTRIES, __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE));
     /* The frame may become ordinary guest memory: leave no hypervisor
      * addresses in it. */
     if (level == 4) {
         for (unsigned int i = 0; i < PV_L4_XEN_SLOTS; i++)
             __atomic_store_n(&t[PV_L4_XEN_FIRST + i], 0, __ATOMIC_RELAXED);
+        if (mm_ops.frame_written)
+            mm_ops.frame_written(page_to_mfn(pg));
     }
     mm_ops.unmap_frame(t);
 }
@@ -345,8 +377,8 @@ static int pt_get_live_type(struct page_info *pg, uint64_t *type)
 /* Replaces *p by nv: takes nv's references first, swaps with cmpxchg
  * against the value it read, then drops the replaced value's references.
  * When both name the same frame the same way, references stay as they are. */
-static int pte_swap(uint32_t domid, unsigned int level, uint64_t *p,
-                    uint64_t nv, bool preserve_ad)
+static int pte_swap(uint32_t domid, struct page_info *table, unsigned int level,
+                    uint64_t *p, uint64_t nv, bool preserve_ad)
 {
     uint64_t old = pte_read(p), val;
     bool have_refs = false;
@@ -367,15 +399,17 @@ static int pte_swap(uint32_t domid, unsigned int level, uint64_t *p,
         if (__atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             /* Committed: nothing below may fail. */
+            if (mm_ops.entry_changed)
+                mm_ops.entry_changed(table, (unsigned int)(((uintptr_t)p & (PAGE_SIZE - 1)) / 8));
             if (have_refs)
-                pte_put_refs(level, old);
+                pte_put_refs(domid, level, old);
             return 0;
         }
         /* old is now the current value: the CPU set A/D, or another vCPU
          * updated the entry. Judge again against it. */
     }
     if (have_refs)
-        pte_put_refs(level, nv);
+        pte_put_refs(domid, level, nv);
     return -EAGAIN;
 }
 
@@ -394,7 +428,7 @@ static int pt_update(uint32_t domid, struct page_info *pg, unsigned int level,
             return rc;
     }
     t = mm_ops.map_frame(page_to_mfn(pg));
-    rc = pte_swap(domid, level, &t[index], nv, preserve_ad);
+    rc = pte_swap(domid, pg, level, &t[index], nv, preserve_ad);
     mm_ops.unmap_frame(t);
     return rc;
 }
@@ -411,6 +445,8 @@ static int plain_update(struct page_info *pg, unsigned int index, uint64_t nv)
     t = mm_ops.map_frame(page_to_mfn(pg));
     __atomic_store_n(&t[index], nv, __ATOMIC_RELAXED);
     mm_ops.unmap_frame(t);
+    if (mm_ops.frame_written)
+        mm_ops.frame_written(page_to_mfn(pg));
     put_page_type(pg);
     return 0;
 }

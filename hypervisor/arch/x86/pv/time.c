@@ -35,6 +35,21 @@ void pv_update_time(struct vcpu *v)
         v->time_area_va = 0; /* unmapped: the guest registers again if it wants it */
 }
 
+/* What VCPUOP_get_runstate_info and the runstate area say: the vCPU's state now and how
+ * long it has run (the other states' times are not kept). */
+void pv_runstate(const struct vcpu *v, struct vcpu_runstate_info *r)
+{
+    memset(r, 0, sizeof(*r));
+    switch (v->state) {
+    case VCPU_RUNNING: r->state = RUNSTATE_running; break;
+    case VCPU_RUNNABLE: r->state = RUNSTATE_runnable; break;
+    case VCPU_BLOCKED: r->state = RUNSTATE_blocked; break;
+    default: r->state = RUNSTATE_offline; break;
+    }
+    r->state_entry_time = (uint64_t)NOW();
+    r->time[RUNSTATE_running] = (uint64_t)v->runtime;
+}
+
 /* The runstate area the guest registered: how long this vCPU has run. */
 void pv_update_runstate(struct vcpu *v)
 {
@@ -42,10 +57,8 @@ void pv_update_runstate(struct vcpu *v)
 
     if (!v->runstate_va)
         return;
-    memset(&r, 0, sizeof(r));
-    r.state = RUNSTATE_running;
-    r.state_entry_time = (uint64_t)NOW();
-    r.time[RUNSTATE_running] = (uint64_t)v->runtime;
+    pv_runstate(v, &r);
+    r.state = RUNSTATE_running; /* written as it goes on a CPU */
     if (copy_to_guest(v->runstate_va, &r, sizeof(r)))
         v->runstate_va = 0; /* unmapped now: the guest re-registers if it cares */
 }

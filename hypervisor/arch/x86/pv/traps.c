@@ -18,6 +18,7 @@
 #include <asm/pv_hypercall.h>
 #include <asm/pv_emul.h>
 #include <asm/pv_mm.h>
+#include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
 #include <public/xen.h>
 #include <public/arch-x86/xen.h>
@@ -40,10 +41,7 @@ static void toggle_guest_mode(struct vcpu *v)
 {
     v->kernel_mode = !v->kernel_mode;
     asm volatile("swapgs");
-    write_cr3((paddr_t)(v->kernel_mode || v->guest_table_user == PV_MFN_NONE
-                             ? v->guest_table
-                             : v->guest_table_user)
-              << PAGE_SHIFT);
+    write_cr3(pv_guest_cr3(v));
 }
 
 /*
@@ -170,6 +168,9 @@ void do_guest_trap(struct cpu_user_regs *regs)
         }
         break;
     case TRAP_page_fault:
+        /* log-dirty's own read-only or not-yet-filled shadow entries */
+        if (pv_shadow_fault(v, read_cr2(), error))
+            return;
         /* a write to one of its own read-only L1 tables: emulate it */
         if ((error & 3) == 3 && pv_ptwr_emulate(v, regs, read_cr2()))
             return;

@@ -46,6 +46,8 @@ void pv_debugreg_off(void);
 /* time.c */
 void pv_update_time(struct vcpu *v);
 void pv_update_runstate(struct vcpu *v);
+struct vcpu_runstate_info;
+void pv_runstate(const struct vcpu *v, struct vcpu_runstate_info *r);
 
 /* hypercall.c */
 void do_guest_syscall(struct cpu_user_regs *regs);

@@ -62,6 +62,13 @@ struct pv_mm_ops {
      * writable translation of it in some TLB, from a mapping it just downgraded
      * without a flush. NULL on the host. */
     void (*flush_guest_tlbs)(uint32_t domid);
+    /* Log-dirty: entry index of a validated table changed (after the new value is in,
+     * before the old one's references go); a table lost its type; a frame was written
+     * other than through its owner's tables, or got a writable mapping from another
+     * domain. NULL: nothing to tell. */
+    void (*entry_changed)(struct page_info *table, unsigned int index);
+    void (*table_gone)(struct page_info *table);
+    void (*frame_written)(mfn_t mfn);
     /* Physical address width of the machine; 0 means the architectural 52. */
     unsigned int paddr_bits;
 };
