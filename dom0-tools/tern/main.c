@@ -19,6 +19,8 @@ static const struct cli_cmd commands[] = {
     { "shutdown", cmd_shutdown, "ask a guest to power off (-w waits)" },
     { "reboot", cmd_shutdown, "ask a guest to reboot (-w waits)" },
     { "destroy", cmd_domain_op, "stop a domain at once and free what it holds" },
+    { "save", cmd_save, "write a guest's whole state to a file (and destroy it)" },
+    { "restore", cmd_restore, "bring a saved guest back" },
     { "network-attach", cmd_device, "give a running guest one more vif" },
     { "network-detach", cmd_device, "take a vif from a running guest" },
     { "network-list", cmd_device, "a guest's vifs and their state" },

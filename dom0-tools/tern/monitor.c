@@ -143,8 +143,11 @@ static bool shut_down(struct monitor *m, unsigned int code)
     struct domain_config cfg;
     char err[512], line[160];
     enum config_action a = ACTION_DESTROY;
-    bool have_cfg = !config_load(m->st.config, &cfg, err, sizeof(err));
+    bool have_cfg;
 
+    if (code == SHUTDOWN_suspend)
+        return false; /* a save or snapshot is under way: it resumes or destroys the guest */
+    have_cfg = !config_load(m->st.config, &cfg, err, sizeof(err));
     if (have_cfg)
         a = code == SHUTDOWN_crash ? cfg.on_crash : code == SHUTDOWN_reboot ? cfg.on_reboot : cfg.on_poweroff;
     snprintf(line, sizeof(line), "\n[tern: domain %u shut down (%s): %s]\n", m->domid,

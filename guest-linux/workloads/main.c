@@ -12,6 +12,7 @@ struct work_applet {
 
 static const struct work_applet work_applets[] = {
     {"memtouch", memtouch_main, "memtouch SIZE|PCT% [PASSES]  write, then verify, patterns"},
+    {"memguard", memguard_main, "memguard SIZE [PASSES]  pages that must survive a save, checked pass after pass"},
     {"clockcheck", clockcheck_main, "clockcheck [SECONDS]  monotonic vs realtime over a sleep"},
     {"forkexec", forkexec_main, "forkexec [N] [PROGRAM]  N fork+exec of PROGRAM (/bin/true)"},
     {"threads", threads_main, "threads [SECONDS]  one busy thread per CPU, CPUs seen"},

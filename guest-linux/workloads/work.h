@@ -7,6 +7,7 @@
 
 /* Each applet: returns the process exit status (0 pass, 1 fail, 2 usage). */
 int memtouch_main(int argc, char **argv);
+int memguard_main(int argc, char **argv);
 int clockcheck_main(int argc, char **argv);
 int forkexec_main(int argc, char **argv);
 int threads_main(int argc, char **argv);

@@ -260,6 +260,10 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (__atomic_exchange_n(&d->is_shutting_down, true, __ATOMIC_SEQ_CST))
         return;
     d->shutdown_code = reason;
+    d->suspend_online = 0;
+    for_each_vcpu(d, v)
+        if (v->state != VCPU_OFFLINE)
+            d->suspend_online |= 1u << v->vcpu_id;
     console_ring_drain(d);
     domain_console_flush(d);
     s_time_t cpu = 0;
@@ -274,6 +278,21 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (d->is_controlled)
         return; /* kept, with its shutdown code, until the control domain destroys it */
     domain_kill(d);
+}
+
+int domain_resume(struct domain *d)
+{
+    struct vcpu *v;
+
+    if (!d->is_controlled || d->is_dying || !__atomic_load_n(&d->is_shutting_down, __ATOMIC_ACQUIRE) ||
+        d->shutdown_code != SHUTDOWN_suspend)
+        return -EINVAL;
+    __atomic_store_n(&d->is_shutting_down, false, __ATOMIC_SEQ_CST);
+    printk(KERN_ALWAYS "domain %u (%s): resumed\n", d->domid, d->name);
+    for_each_vcpu(d, v)
+        if (d->suspend_online & (1u << v->vcpu_id))
+            sched_vcpu_wake(v);
+    return 0;
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)

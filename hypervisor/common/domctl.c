@@ -17,6 +17,7 @@
 #include <asm/pv_hypercall.h>
 #include <asm/pv_shadow.h>
 #include <asm/uaccess.h>
+#include <public/sched.h>
 #include <public/domctl.h>
 
 #define PFINFO_BATCH 1024 /* getpageframeinfo3 entries per call */
@@ -142,8 +143,37 @@ static long set_vcpu_context(struct domain *d, const struct xen_domctl_vcpuconte
     rc = copy_from_guest(c, (uint64_t)vc->ctxt, sizeof(*c));
     if (!rc)
         rc = pv_vcpu_set_context(v, c);
+    /* the domain-wide assists travel with vCPU 0's context (a restore) */
+    if (!rc && v->vcpu_id == 0 && c->vm_assist)
+        __atomic_store_n(&d->vm_assist, c->vm_assist & PV_VM_ASSISTS, __ATOMIC_SEQ_CST);
     if (!rc && (c->flags & VGCF_online))
         sched_vcpu_wake(v); /* runnable, and runs once the domain is unpaused */
+    xfree(c);
+    return rc;
+}
+
+static long get_vcpu_context(struct domain *d, const struct xen_domctl_vcpucontext *vc)
+{
+    struct vcpu_guest_context *c;
+    struct vcpu *v;
+    long rc;
+
+    if (vc->vcpu >= d->max_vcpus || !(v = d->vcpus[vc->vcpu]))
+        return -ESRCH;
+    /* its registers are only in one place while it is off every CPU */
+    if (!__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) || v->processor >= 0)
+        return -EBUSY;
+    if (!vc->ctxt)
+        return -EINVAL;
+    c = xmalloc(struct vcpu_guest_context);
+    if (!c)
+        return -ENOMEM;
+    pv_vcpu_get_context(v, c);
+    /* a suspended vCPU is down only because of the suspend */
+    if (d->is_shutting_down && d->shutdown_code == SHUTDOWN_suspend &&
+        (d->suspend_online & (1u << v->vcpu_id)))
+        c->flags |= VGCF_online;
+    rc = copy_to_guest((uint64_t)vc->ctxt, c, sizeof(*c)) ? -EFAULT : 0;
     xfree(c);
     return rc;
 }
@@ -199,6 +229,10 @@ static long domain_op(struct xen_domctl *op, struct domain *d, bool *copy_back)
         return op->u.max_vcpus.max == d->max_vcpus ? 0 : -EINVAL;
     case XEN_DOMCTL_setvcpucontext:
         return d == self ? -EINVAL : set_vcpu_context(d, &op->u.vcpucontext);
+    case XEN_DOMCTL_getvcpucontext:
+        return get_vcpu_context(d, &op->u.vcpucontext);
+    case XEN_DOMCTL_resumedomain:
+        return d == self ? -EINVAL : domain_resume(d);
     case XEN_DOMCTL_getvcpuinfo:
         *copy_back = true;
         return get_vcpu_info(d, &op->u.getvcpuinfo);

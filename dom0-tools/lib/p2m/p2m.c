@@ -62,8 +62,9 @@ int p2m_read(struct ctrl *c, uint16_t dom, struct p2m *out)
         (rc = read_frames(c->call, dom, mid, nr_leaf, out->mfn)))
         goto fail;
     out->nr = max_pfn;
+    out->nr_leaves = nr_leaf;
+    out->leaf_mfn = mid; /* the mid level lists the leaves */
     free(fll);
-    free(mid);
     return 0;
 fail:
     /* a frame of the tree that is not the guest's: foreign_map refused it */
@@ -78,5 +79,6 @@ fail:
 void p2m_free(struct p2m *p)
 {
     free(p->mfn);
+    free(p->leaf_mfn);
     memset(p, 0, sizeof(*p));
 }

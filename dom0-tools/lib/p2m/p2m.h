@@ -16,6 +16,8 @@ struct ctrl;
 struct p2m {
     uint64_t nr;     /* entries: pfns 0 .. nr-1 */
     uint64_t *mfn;   /* P2M_INVALID where the guest has no frame */
+    uint64_t nr_leaves;
+    uint64_t *leaf_mfn; /* the frames holding the table: leaf i covers pfns i*512.. */
 };
 
 /* -ENOENT when the guest has not published its table (yet); -EPROTO when the table

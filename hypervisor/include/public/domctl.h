@@ -224,9 +224,10 @@ XEN_ABI_OFFSET(struct xen_domctl, u, 16);
 #define XEN_DOMCTL_shadow_op          10
 #define XEN_DOMCTL_max_mem            11
 #define XEN_DOMCTL_setvcpucontext     12
-#define XEN_DOMCTL_getvcpucontext     13 /* not yet: -ENOSYS */
+#define XEN_DOMCTL_getvcpucontext     13 /* the domain paused; frames are machine frames */
 #define XEN_DOMCTL_getvcpuinfo        14
 #define XEN_DOMCTL_max_vcpus          15
+#define XEN_DOMCTL_resumedomain       27 /* NULL; a domain shut down for suspend runs on */
 #define XEN_DOMCTL_set_address_size   35
 #define XEN_DOMCTL_get_address_size   36
 #define XEN_DOMCTL_getpageframeinfo3  61

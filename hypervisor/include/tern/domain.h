@@ -91,6 +91,7 @@ struct domain {
     /* life cycle */
     bool is_shutting_down, is_dying;
     unsigned int shutdown_code;
+    uint32_t suspend_online;        /* SHUTDOWN_suspend: the vCPUs that were up, for a resume */
     bool is_controlled;             /* made by the control domain: kept after shutdown until it
                                        destroys it (boot modules go at once) */
     unsigned int pause_count;       /* > 0: no vCPU of it runs (domctl pause, creation) */
@@ -126,6 +127,9 @@ struct xen_domctl_getdomaininfo;
 void domain_fill_info(struct domain *d, struct xen_domctl_getdomaininfo *info);
 int domain_alloc_memory(struct domain *d, uint64_t nr_pages);
 void domain_shutdown(struct domain *d, unsigned int reason);
+/* XEN_DOMCTL_resumedomain: a domain shut down for suspend runs on (its vCPUs that were up
+ * come back); -EINVAL when it is not suspended. */
+int domain_resume(struct domain *d);
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void domain_kill(struct domain *d);
 struct domain *domain_by_id(uint16_t domid);

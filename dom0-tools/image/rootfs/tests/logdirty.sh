@@ -1,7 +1,7 @@
 # Log-dirty (tern-check-logdirty: no page changes without its bit) on a running Linux guest
 # that writes and checks its memory, whose own checks pass throughout; then on a test guest
 # that writes its memory through the hypervisor every way it can (tests/guests/
-# logdirty_hostile, a tern.file), left in log-dirty mode until it ends. Afterwards free
+# xs_logdirty, a tern.file), left in log-dirty mode until it ends. Afterwards free
 # memory is back where it was: no shadow table is left behind.
 . /tests/lib.sh
 free_kib() { tern info --json | sed -n 's/.*"free_memory_kib": *\([0-9]*\).*/\1/p'; }
@@ -51,7 +51,7 @@ else
 fi
 tern destroy soak 2>/dev/null
 
-k=/usr/lib/tern/tests/logdirty_hostile.elf
+k=/usr/lib/tern/tests/xs_logdirty.elf
 cat > /tmp/sly.cfg <<CFG
 name = "sly"
 memory = 16

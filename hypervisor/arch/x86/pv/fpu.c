@@ -67,6 +67,17 @@ int pv_fpu_vcpu_init(struct vcpu *v)
     return 0;
 }
 
+/* A saved FXSAVE image (a vCPU context's fpu_ctxt) as the vCPU's x87/SSE state; with
+ * XSAVE, the header says those two components are in the image. Wider state starts clear. */
+void pv_fpu_set_legacy(struct vcpu *v, const uint8_t img[512])
+{
+    memcpy(v->fpu_area, img, 512);
+    if (boot_cpu.xsave) {
+        memset((uint8_t *)v->fpu_area + 512, 0, 64);
+        ((uint8_t *)v->fpu_area)[512] = 3; /* XSTATE_BV: x87 and SSE */
+    }
+}
+
 void pv_fpu_save(struct vcpu *v)
 {
     asm volatile("clts");

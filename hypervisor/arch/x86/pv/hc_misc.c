@@ -119,12 +119,7 @@ long do_xen_version(unsigned long cmd, uint64_t arg)
 long do_vm_assist(unsigned long cmd, unsigned long type)
 {
     struct domain *d = current->domain;
-    /* 4gb_segments(0) is meaningless on 64-bit; writable_pagetables(2); pae_extended_cr3(3) */
-    const unsigned long known = (1ul << VMASST_TYPE_4gb_segments) |
-                                (1ul << VMASST_TYPE_writable_pagetables) |
-                                (1ul << VMASST_TYPE_pae_extended_cr3);
-
-    if (type >= 64 || !(known & (1ul << type)))
+    if (type >= 64 || !(PV_VM_ASSISTS & (1ul << type)))
         return -EINVAL;
     switch (cmd) {
     case VMASST_CMD_enable:

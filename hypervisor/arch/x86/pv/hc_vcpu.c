@@ -173,7 +173,71 @@ long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c)
     v->gs_base_user = c->gs_base_user;
     v->kernel_mode = true;
     v->initialised = true;
+    /* a saved context (restore, resume): its FPU state and user page tables too */
+    if (c->flags & VGCF_i387_valid)
+        pv_fpu_set_legacy(v, c->fpu_ctxt.x);
+    if (c->ctrlreg[1]) {
+        rc = pv_new_baseptr(d->domid, xen_cr3_to_pfn(c->ctrlreg[1]), &v->guest_table_user, &old);
+        if (rc)
+            return rc;
+        pv_put_baseptr(old);
+    }
     return 0;
+}
+
+/* XEN_DOMCTL_getvcpucontext: what pv_vcpu_set_context takes back, for a vCPU not running.
+ * Frames are machine frames; the caller translates them for a save. */
+void pv_vcpu_get_context(struct vcpu *v, struct vcpu_guest_context *c)
+{
+    const struct cpu_user_regs *r = &v->regs;
+
+    memset(c, 0, sizeof(*c));
+    c->flags = VGCF_i387_valid | (v->kernel_mode ? VGCF_in_kernel : 0) |
+               (v->state != VCPU_OFFLINE ? VGCF_online : 0);
+    if (v->fpu_area)
+        memcpy(c->fpu_ctxt.x, v->fpu_area, sizeof(c->fpu_ctxt.x));
+    c->user_regs.rax = r->rax;
+    c->user_regs.rbx = r->rbx;
+    c->user_regs.rcx = r->rcx;
+    c->user_regs.rdx = r->rdx;
+    c->user_regs.rsi = r->rsi;
+    c->user_regs.rdi = r->rdi;
+    c->user_regs.rbp = r->rbp;
+    c->user_regs.rsp = r->rsp;
+    c->user_regs.r8 = r->r8;
+    c->user_regs.r9 = r->r9;
+    c->user_regs.r10 = r->r10;
+    c->user_regs.r11 = r->r11;
+    c->user_regs.r12 = r->r12;
+    c->user_regs.r13 = r->r13;
+    c->user_regs.r14 = r->r14;
+    c->user_regs.r15 = r->r15;
+    c->user_regs.rip = r->rip;
+    c->user_regs.rflags = (r->rflags & ~0x3000ul) | ((uint64_t)v->iopl << 12);
+    c->user_regs.cs = r->cs;
+    c->user_regs.ss = r->ss;
+    for (unsigned int i = 0, n = 0; i < 256; i++)
+        if (v->traps[i].address)
+            c->trap_ctxt[n++] = v->traps[i];
+    c->ldt_base = v->ldt_base;
+    c->ldt_ents = v->ldt_ents;
+    for (unsigned int i = 0; i < (v->gdt_ents + 511) / 512 && i < 14; i++)
+        c->gdt_frames[i] = v->gdt_frames[i];
+    c->gdt_ents = v->gdt_ents;
+    c->kernel_ss = FLAT_KERNEL_SS;
+    c->kernel_sp = v->kernel_sp;
+    c->ctrlreg[3] = v->guest_table == PV_MFN_NONE ? 0 : xen_pfn_to_cr3(v->guest_table);
+    c->ctrlreg[1] = v->guest_table_user == PV_MFN_NONE ? 0 : xen_pfn_to_cr3(v->guest_table_user);
+    c->ctrlreg[4] = v->guest_cr4;
+    for (unsigned int i = 0; i < 8; i++)
+        c->debugreg[i] = v->debugreg[i];
+    c->event_callback_eip = v->event_callback;
+    c->failsafe_callback_eip = v->failsafe_callback;
+    c->syscall_callback_eip = v->syscall_callback;
+    c->vm_assist = v->domain->vm_assist;
+    c->fs_base = v->fs_base;
+    c->gs_base_kernel = v->gs_base_kernel;
+    c->gs_base_user = v->gs_base_user;
 }
 
 /* VCPUOP_initialise: a full context for a vCPU that has none yet. */

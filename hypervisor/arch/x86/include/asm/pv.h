@@ -29,13 +29,19 @@ void pv_domain_relinquish(struct domain *d);
 void pv_vcpu_timer_fn(void *data);
 struct vcpu_guest_context;
 /* A whole context for a vCPU that is not running (VCPUOP_initialise, setvcpucontext). */
+/* The vm_assist types offered: 4gb_segments (meaningless on 64-bit), writable_pagetables,
+ * pae_extended_cr3. */
+#define PV_VM_ASSISTS ((1ul << VMASST_TYPE_4gb_segments) | (1ul << VMASST_TYPE_writable_pagetables) | \
+                       (1ul << VMASST_TYPE_pae_extended_cr3))
 long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
+void pv_vcpu_get_context(struct vcpu *v, struct vcpu_guest_context *c);
 void guest_exit_checks(void);
 
 /* fpu.c */
 void pv_fpu_cpu_init(void);
 int pv_fpu_vcpu_init(struct vcpu *v);
 void pv_fpu_save(struct vcpu *v);
+void pv_fpu_set_legacy(struct vcpu *v, const uint8_t img[512]);
 void pv_fpu_load(struct vcpu *v);
 bool pv_fpu_nm(struct vcpu *v);
 uint64_t pv_guest_xcr0(void);       /* XCR0 while guests run */

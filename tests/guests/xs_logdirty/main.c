@@ -1,5 +1,5 @@
 /*
- * logdirty_hostile: a domU (created from dom0) that writes its memory every way other than
+ * xs_logdirty: a domU (created from dom0) that writes its memory every way other than
  * a plain store through its own page tables, while dom0 runs tern-check-logdirty on it:
  * grant copies into its frames, hypercalls whose results land in its memory (a runstate
  * query, a registered runstate area and vcpu_info, update_descriptor, mmu_update on a plain

@@ -1,0 +1,613 @@
+/*
+ * Restore: a save stream into a new domain. The whole stream is read and checked once
+ * before anything is created; then the domain is made, its pages placed (page tables with
+ * the new machine frames), its p2m, start_info and shared_info brought up to date, its page
+ * tables pinned (the hypervisor validates them all there), its vCPUs set, and it is
+ * introduced to xenstored with its devices. It is left paused.
+ */
+#include "save.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/build/build.h"
+#include "../lib/call/call.h"
+#include "../lib/ctrl/ctrl.h"
+#include "../lib/foreign/foreign.h"
+#include "config.h"
+#include "state.h"
+#include "xsdom.h"
+#include <public/memory.h>
+#include <public/event_channel.h>
+#include <tern/stream.h>
+#include <tern/transport.h>
+
+#define PAGE 4096u
+#define PTE_ADDR 0x000ffffffffff000ull
+#define NO_PAGE 0xff   /* type[] of a pfn the stream does not have */
+#define MAX_VCPUS 8
+#define BATCH 512
+#define INVALID (~(uint64_t)0)
+
+struct restorer {
+    struct ctrl *c;
+    char *why;
+    size_t len;
+    /* from the first pass */
+    uint64_t memory_kib, p2m_size, npages;
+    uint32_t vcpu_count, nr_leaves;
+    char *config;
+    uint64_t *leaf_pfns;
+    uint8_t *type;                     /* per pfn: the stream's last type, or NO_PAGE */
+    vcpu_guest_context_t vcpu[MAX_VCPUS];
+    bool have_vcpu[MAX_VCPUS], have_shared;
+    uint8_t shared[PAGE];
+    /* the new domain */
+    uint16_t domid;
+    bool created;
+    uint64_t *mfn;                     /* pfn -> new frame */
+    uint8_t *written;                  /* pages given data in the second pass */
+};
+
+static int fail(struct restorer *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct restorer *r, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->why, r->len, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int open_stream(struct restorer *r, const char *path, int *fd, struct tern_transport **t,
+                       struct tern_reader **rd)
+{
+    int rc;
+
+    if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return fail(r, -errno, "cannot open %s: %s", path, strerror(errno));
+    if ((rc = tern_transport_fd(t, *fd, true))) {
+        close(*fd);
+        return fail(r, rc, "cannot read %s: %s", path, strerror(-rc));
+    }
+    if ((rc = tern_reader_open(rd, *t))) {
+        fail(r, rc, "%s is not a save file we can read: %s", path,
+             *rd ? tern_reader_error(*rd)->msg : strerror(-rc));
+        tern_reader_free(*rd);
+        *rd = NULL;
+        tern_transport_close(*t, NULL);
+        return rc;
+    }
+    return 0;
+}
+
+static void close_stream(struct tern_transport *t, struct tern_reader *rd)
+{
+    tern_reader_free(rd);
+    tern_transport_close(t, NULL);
+}
+
+static bool has_data(const struct restorer *r, uint64_t pfn)
+{
+    return pfn < r->p2m_size && r->type[pfn] != NO_PAGE && r->type[pfn] != TERN_PAGE_ABSENT &&
+           r->type[pfn] != TERN_PAGE_BROKEN;
+}
+
+/* What must hold before a domain is made from the stream, beyond its own checks. */
+static int check_state(struct restorer *r)
+{
+    const vcpu_guest_context_t *v0 = &r->vcpu[0];
+
+    if (!r->have_vcpu[0] || !r->have_shared)
+        return fail(r, -EPROTO, "the stream has no %s", !r->have_vcpu[0] ? "vCPU 0" : "shared_info");
+    for (unsigned int id = 0; id < MAX_VCPUS; id++) {
+        const vcpu_guest_context_t *v = &r->vcpu[id];
+        if (!r->have_vcpu[id])
+            continue;
+        if (v->ctrlreg[3] >> 12 >= r->p2m_size || (r->type[v->ctrlreg[3] >> 12] & 7) != TERN_PAGE_L4 ||
+            (v->ctrlreg[1] && (v->ctrlreg[1] >> 12 >= r->p2m_size || (r->type[v->ctrlreg[1] >> 12] & 7) != TERN_PAGE_L4)))
+            return fail(r, -EPROTO, "VCPU_CONTEXT of vCPU %u: its page table base is not an L4 page "
+                        "of the stream", id);
+        for (unsigned int f = 0; f < (v->gdt_ents + 511) / 512 && f < 16; f++)
+            if (!has_data(r, v->gdt_frames[f]))
+                return fail(r, -EPROTO, "VCPU_CONTEXT of vCPU %u: GDT frame pfn %#llx is not in the "
+                            "stream", id, (unsigned long long)v->gdt_frames[f]);
+    }
+    if (!has_data(r, v0->user_regs.rdx))
+        return fail(r, -EPROTO, "VCPU_CONTEXT of vCPU 0: start_info pfn %#llx is not in the stream",
+                    (unsigned long long)v0->user_regs.rdx);
+    return 0;
+}
+
+/* First pass: every record read and checked, what the build needs kept. */
+static int scan(struct restorer *r, const char *path)
+{
+    struct tern_transport *t;
+    struct tern_reader *rd;
+    struct tern_record rec;
+    int fd, rc;
+
+    if ((rc = open_stream(r, path, &fd, &t, &rd)))
+        return rc;
+    while (!(rc = tern_reader_next(rd, &rec)) && rec.type != TERN_REC_END) {
+        switch (rec.type) {
+        case TERN_REC_DOMAIN_HEADER:
+            if (rec.u.domain.domain_type != TERN_DOMAIN_X86_64_PV || !rec.u.domain.vcpu_count ||
+                rec.u.domain.vcpu_count > MAX_VCPUS) {
+                rc = fail(r, -EPROTO, "DOMAIN_HEADER: a domain of type %u with %u vCPUs cannot be "
+                          "restored here", rec.u.domain.domain_type, rec.u.domain.vcpu_count);
+                break;
+            }
+            r->memory_kib = rec.u.domain.memory_kib;
+            r->vcpu_count = rec.u.domain.vcpu_count;
+            if (!(r->config = calloc(1, rec.u.domain.config_len + 1)))
+                rc = fail(r, -ENOMEM, "no memory");
+            else if (rec.u.domain.config_len)
+                memcpy(r->config, rec.u.domain.config, rec.u.domain.config_len);
+            break;
+        case TERN_REC_P2M_LAYOUT:
+            r->p2m_size = rec.u.p2m.p2m_size;
+            r->nr_leaves = rec.u.p2m.nr_frames;
+            if (r->p2m_size > (r->memory_kib / 4) + (1u << 18)) {
+                rc = fail(r, -EPROTO, "P2M_LAYOUT: %llu pfns for a domain of %llu KiB",
+                          (unsigned long long)r->p2m_size, (unsigned long long)r->memory_kib);
+                break;
+            }
+            r->type = malloc(r->p2m_size);
+            r->leaf_pfns = malloc((r->nr_leaves + 1) * sizeof(uint64_t));
+            if (!r->type || !r->leaf_pfns) {
+                rc = fail(r, -ENOMEM, "no memory");
+                break;
+            }
+            memset(r->type, NO_PAGE, r->p2m_size);
+            memcpy(r->leaf_pfns, rec.u.p2m.frame_pfns, r->nr_leaves * sizeof(uint64_t));
+            break;
+        case TERN_REC_PAGE_BATCH:
+            for (uint32_t i = 0; i < rec.u.pages.count; i++)
+                r->type[rec.u.pages.pfns[i]] = rec.u.pages.types[i];
+            break;
+        case TERN_REC_VCPU_CONTEXT:
+            if (rec.u.vcpu.kind != TERN_VCPU_BASIC)
+                break; /* the other kinds carry nothing this hypervisor keeps */
+            if (rec.u.vcpu.len != sizeof(vcpu_guest_context_t)) {
+                rc = fail(r, -EPROTO, "VCPU_CONTEXT at offset %llu: %u bytes, not %zu",
+                          (unsigned long long)rec.offset, rec.u.vcpu.len, sizeof(vcpu_guest_context_t));
+                break;
+            }
+            memcpy(&r->vcpu[rec.u.vcpu.vcpu_id], rec.u.vcpu.blob, rec.u.vcpu.len);
+            r->have_vcpu[rec.u.vcpu.vcpu_id] = true;
+            break;
+        case TERN_REC_SHARED_INFO:
+            memcpy(r->shared, rec.u.shared_info.page, PAGE);
+            r->have_shared = true;
+            break;
+        default:
+            break; /* CHECKPOINT, SENDER_INFO: nothing to keep */
+        }
+        if (rc)
+            break;
+    }
+    if (rc < 0 && !r->why[0])
+        fail(r, rc, "%s", tern_reader_error(rd)->msg);
+    close_stream(t, rd);
+    if (rc)
+        return rc;
+    for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
+        r->npages += r->type[pfn] != NO_PAGE && r->type[pfn] != TERN_PAGE_ABSENT && r->type[pfn] != TERN_PAGE_BROKEN;
+    return check_state(r);
+}
+
+static long alloc_unbound(struct restorer *r)
+{
+    evtchn_alloc_unbound_t *op = call_buf_alloc(r->c->call, sizeof(*op));
+    long rc;
+
+    if (!op)
+        return -ENOMEM;
+    op->dom = r->domid;
+    op->remote_dom = 0;
+    rc = call_hypercall(r->c->call, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
+                        (uint64_t)(uintptr_t)op, 0, 0, 0);
+    if (!rc)
+        rc = op->port;
+    call_buf_free(r->c->call, op, sizeof(*op));
+    return rc;
+}
+
+static int create(struct restorer *r)
+{
+    struct xen_domctl op = { .cmd = XEN_DOMCTL_createdomain };
+    int rc;
+
+    op.u.createdomain.max_vcpus = r->vcpu_count;
+    op.u.createdomain.max_grant_frames = -1;
+    op.u.createdomain.max_maptrack_frames = -1;
+    if ((rc = ctrl_domctl(r->c, &op)))
+        return fail(r, rc, "the hypervisor refused to create the domain: %s", strerror(-rc));
+    r->domid = op.domain;
+    r->created = true;
+    memset(&op, 0, sizeof(op));
+    op.cmd = XEN_DOMCTL_max_mem;
+    op.domain = r->domid;
+    op.u.max_mem.max_memkb = r->memory_kib;
+    if ((rc = ctrl_domctl(r->c, &op)))
+        return fail(r, rc, "cannot set the memory ceiling: %s", strerror(-rc));
+    return 0;
+}
+
+/* A frame for every pfn the stream has, at that pfn (the hypervisor's M2P says so too). */
+static int populate(struct restorer *r)
+{
+    xen_pfn_t *buf = call_buf_alloc(r->c->call, BATCH * sizeof(xen_pfn_t));
+    struct xen_memory_reservation *res = call_buf_alloc(r->c->call, sizeof(*res));
+    uint64_t pfn = 0;
+    int rc = 0;
+
+    if (!buf || !res) {
+        rc = fail(r, -ENOMEM, "no memory for hypercall buffers");
+        goto out;
+    }
+    while (pfn < r->p2m_size && !rc) {
+        uint64_t n = 0, at[BATCH];
+        for (; pfn < r->p2m_size && n < BATCH; pfn++)
+            if (has_data(r, pfn)) {
+                at[n] = pfn;
+                buf[n++] = pfn;
+            }
+        if (!n)
+            break;
+        memset(res, 0, sizeof(*res));
+        res->extent_start = buf;
+        res->nr_extents = n;
+        res->domid = r->domid;
+        long got = call_hypercall(r->c->call, __HYPERVISOR_memory_op, XENMEM_populate_physmap,
+                                  (uint64_t)(uintptr_t)res, 0, 0, 0);
+        if (got != (long)n)
+            rc = fail(r, got < 0 ? (int)got : -ENOMEM, "the hypervisor gave %ld of %llu pages",
+                      got < 0 ? 0 : got, (unsigned long long)n);
+        for (uint64_t i = 0; !rc && i < n; i++)
+            r->mfn[at[i]] = buf[i];
+    }
+out:
+    call_buf_free(r->c->call, buf, BATCH * sizeof(xen_pfn_t));
+    call_buf_free(r->c->call, res, sizeof(*res));
+    return rc;
+}
+
+/* pfn -> new frame in a page table's entries (the hypervisor's L4 slots stay empty). */
+static int localise(struct restorer *r, uint64_t pfn, unsigned int level, uint64_t *t)
+{
+    for (unsigned int i = 0; i < PAGE / 8; i++) {
+        uint64_t e = t[i], to;
+        if (level == 4 && i >= 256 && i < 272) {
+            t[i] = 0;
+            continue;
+        }
+        if (!(e & 1))
+            continue;
+        to = (e & PTE_ADDR) >> 12;
+        if (!has_data(r, to))
+            return fail(r, -EPROTO, "the L%u table at pfn %#llx maps pfn %#llx, which the stream "
+                        "does not have", level, (unsigned long long)pfn, (unsigned long long)to);
+        t[i] = (e & ~PTE_ADDR) | (r->mfn[to] << 12);
+    }
+    return 0;
+}
+
+static int place_batch(struct restorer *r, const struct tern_record *rec)
+{
+    uint64_t mfns[1024];
+    uint32_t idx[1024], n = 0;
+    uint8_t *map;
+    int rc = 0;
+
+    for (uint32_t i = 0; i < rec->u.pages.count; i++) {
+        uint64_t pfn = rec->u.pages.pfns[i];
+        if (!has_data(r, pfn))
+            continue; /* absent or broken, now or at the end */
+        /* a zero page only needs writing over what an earlier copy put there */
+        if (!rec->u.pages.data[i] && !(r->written[pfn / 8] & (1u << (pfn % 8))))
+            continue;
+        idx[n] = i;
+        mfns[n++] = r->mfn[pfn];
+    }
+    if (!n)
+        return 0;
+    if (!(map = foreign_map(r->c->call, r->domid, PROT_READ | PROT_WRITE, mfns, n, NULL)))
+        return fail(r, -errno, "cannot map the new domain's pages: %s", strerror(errno));
+    for (uint32_t j = 0; j < n && !rc; j++) {
+        uint32_t i = idx[j];
+        uint64_t pfn = rec->u.pages.pfns[i];
+        uint8_t *dst = map + (size_t)j * PAGE;
+        unsigned int level = rec->u.pages.types[i] & 7;
+        if (!rec->u.pages.data[i]) {
+            memset(dst, 0, PAGE);
+            continue;
+        }
+        memcpy(dst, rec->u.pages.data[i], PAGE);
+        r->written[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+        if (level >= 1 && level <= 4)
+            rc = localise(r, pfn, level, (uint64_t *)dst);
+    }
+    foreign_unmap(map, n);
+    return rc;
+}
+
+/* Second pass: the pages into the new domain's frames. */
+static int place_pages(struct restorer *r, const char *path)
+{
+    struct tern_transport *t;
+    struct tern_reader *rd;
+    struct tern_record rec;
+    int fd, rc;
+
+    if ((rc = open_stream(r, path, &fd, &t, &rd)))
+        return rc;
+    while (!(rc = tern_reader_next(rd, &rec)) && rec.type != TERN_REC_END)
+        if (rec.type == TERN_REC_PAGE_BATCH && (rc = place_batch(r, &rec)))
+            break;
+    if (rc < 0 && !r->why[0])
+        fail(r, rc, "%s (the file changed since it was checked?)", tern_reader_error(rd)->msg);
+    close_stream(t, rd);
+    return rc;
+}
+
+/* Maps one of the new domain's frames for writing. */
+static void *map_one(struct restorer *r, uint64_t mfn)
+{
+    return foreign_map(r->c->call, r->domid, PROT_READ | PROT_WRITE, &mfn, 1, NULL);
+}
+
+/* The guest's p2m leaves name the new frames (entries it marked invalid or special stay). */
+static int fix_p2m(struct restorer *r)
+{
+    for (uint32_t i = 0; i < r->nr_leaves; i++) {
+        uint64_t *leaf;
+        if (!has_data(r, r->leaf_pfns[i]))
+            return fail(r, -EPROTO, "P2M_LAYOUT: p2m frame pfn %#llx is not in the stream",
+                        (unsigned long long)r->leaf_pfns[i]);
+        if (!(leaf = map_one(r, r->mfn[r->leaf_pfns[i]])))
+            return fail(r, -errno, "cannot map the guest's p2m: %s", strerror(errno));
+        for (unsigned int j = 0; j < PAGE / 8; j++) {
+            uint64_t pfn = (uint64_t)i * (PAGE / 8) + j, e = leaf[j];
+            if (e == INVALID || (e >> 62))
+                continue;
+            leaf[j] = has_data(r, pfn) ? r->mfn[pfn] : INVALID;
+        }
+        foreign_unmap(leaf, 1);
+    }
+    return 0;
+}
+
+static int pin_tables(struct restorer *r)
+{
+    struct mmuext_op *ops = call_buf_alloc(r->c->call, BATCH * sizeof(*ops));
+    uint64_t pfn = 0;
+    int rc = 0;
+
+    if (!ops)
+        return fail(r, -ENOMEM, "no memory for hypercall buffers");
+    while (pfn < r->p2m_size && !rc) {
+        unsigned int n = 0;
+        uint64_t first = pfn;
+        for (; pfn < r->p2m_size && n < BATCH; pfn++) {
+            uint8_t ty = r->type[pfn];
+            if (!has_data(r, pfn) || !(ty & TERN_PAGE_PINNED))
+                continue;
+            memset(&ops[n], 0, sizeof(ops[n]));
+            ops[n].cmd = MMUEXT_PIN_L1_TABLE + (ty & 7) - 1;
+            ops[n++].arg1.mfn = r->mfn[pfn];
+        }
+        if (!n)
+            break;
+        long got = call_hypercall(r->c->call, __HYPERVISOR_mmuext_op, (uint64_t)(uintptr_t)ops, n, 0,
+                                  r->domid, 0);
+        if (got)
+            rc = fail(r, (int)got, "the page tables from pfn %#llx on failed validation: %s",
+                      (unsigned long long)first, strerror((int)-got));
+    }
+    call_buf_free(r->c->call, ops, BATCH * sizeof(*ops));
+    return rc;
+}
+
+/* start_info: the new shared_info, store and console rings and their channels. */
+static int fix_start_info(struct restorer *r, uint64_t shared_mfn, struct build_result *b)
+{
+    struct start_info *si = map_one(r, r->mfn[r->vcpu[0].user_regs.rdx]);
+    uint64_t store, cons;
+    void *ring;
+
+    if (!si)
+        return fail(r, -errno, "cannot map start_info: %s", strerror(errno));
+    /* the guest turned these into pfns before it suspended */
+    store = si->store_mfn;
+    cons = si->console.domU.mfn;
+    if (!has_data(r, store) || !has_data(r, cons)) {
+        foreign_unmap(si, 1);
+        return fail(r, -EPROTO, "start_info names store pfn %#llx and console pfn %#llx, not both "
+                    "in the stream", (unsigned long long)store, (unsigned long long)cons);
+    }
+    b->store_mfn = si->store_mfn = r->mfn[store];
+    b->console_mfn = si->console.domU.mfn = r->mfn[cons];
+    si->store_evtchn = b->store_port;
+    si->console.domU.evtchn = b->console_port;
+    si->shared_info = shared_mfn << 12;
+    foreign_unmap(si, 1);
+    /* fresh rings: the daemons start from empty ones */
+    for (int i = 0; i < 2; i++) {
+        if (!(ring = map_one(r, i ? b->console_mfn : b->store_mfn)))
+            return fail(r, -errno, "cannot map a ring: %s", strerror(errno));
+        memset(ring, 0, PAGE);
+        foreign_unmap(ring, 1);
+    }
+    return 0;
+}
+
+/* shared_info: the saved vCPU info and arch part, every event cleared and masked (the guest
+ * binds its channels again). */
+static int fix_shared_info(struct restorer *r, uint64_t shared_mfn)
+{
+    struct shared_info *si = map_one(r, shared_mfn);
+    const struct shared_info *old = (const struct shared_info *)r->shared;
+
+    if (!si)
+        return fail(r, -errno, "cannot map shared_info: %s", strerror(errno));
+    memcpy(si->vcpu_info, old->vcpu_info, sizeof(si->vcpu_info));
+    for (unsigned int i = 0; i < sizeof(si->vcpu_info) / sizeof(si->vcpu_info[0]); i++) {
+        si->vcpu_info[i].evtchn_upcall_pending = 0;
+        si->vcpu_info[i].evtchn_pending_sel = 0;
+    }
+    memset(si->evtchn_pending, 0, sizeof(si->evtchn_pending));
+    memset(si->evtchn_mask, 0xff, sizeof(si->evtchn_mask));
+    si->arch = old->arch;
+    si->arch.pfn_to_mfn_frame_list_list = 0;
+    foreign_unmap(si, 1);
+    return 0;
+}
+
+static int set_vcpus(struct restorer *r, uint64_t start_info_mfn)
+{
+    vcpu_guest_context_t *ctx = call_buf_alloc(r->c->call, sizeof(*ctx));
+    int rc = 0;
+
+    if (!ctx)
+        return fail(r, -ENOMEM, "no memory for a vCPU context");
+    for (unsigned int id = 0; id < MAX_VCPUS && !rc; id++) {
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_setvcpucontext, .domain = r->domid };
+        if (!r->have_vcpu[id])
+            continue;
+        *ctx = r->vcpu[id];
+        ctx->ctrlreg[3] = r->mfn[ctx->ctrlreg[3] >> 12] << 12;
+        if (ctx->ctrlreg[1])
+            ctx->ctrlreg[1] = r->mfn[ctx->ctrlreg[1] >> 12] << 12;
+        for (unsigned int f = 0; f < (ctx->gdt_ents + 511) / 512 && f < 16; f++)
+            ctx->gdt_frames[f] = r->mfn[ctx->gdt_frames[f]];
+        if (id == 0)
+            ctx->user_regs.rdx = start_info_mfn; /* %rax stays 0: resumed in a new domain */
+        ctx->flags |= VGCF_online;
+        op.u.vcpucontext.vcpu = id;
+        op.u.vcpucontext.ctxt = ctx;
+        if ((rc = ctrl_domctl(r->c, &op)))
+            fail(r, rc, "the hypervisor refused vCPU %u's context: %s", id, strerror(-rc));
+    }
+    call_buf_free(r->c->call, ctx, sizeof(*ctx));
+    return rc;
+}
+
+/* The saved config under the run directory: the monitor reads it when the guest ends. */
+static int keep_config(struct restorer *r, const char *name, char *path, size_t len)
+{
+    char dir[512];
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "%s/configs", state_run_dir());
+    mkdir(state_run_dir(), 0700);
+    mkdir(dir, 0700);
+    snprintf(path, len, "%.400s/%.60s.cfg", dir, name);
+    if (!(f = fopen(path, "w")) || fputs(r->config, f) < 0 || fclose(f))
+        return fail(r, -errno, "cannot keep the config in %s: %s", path, strerror(errno));
+    return 0;
+}
+
+static int build(struct restorer *r, const char *path, struct domain_config *cfg, struct restore_result *res)
+{
+    xen_domctl_getdomaininfo_t info;
+    struct build_result b;
+    struct domain_state st;
+    long port;
+    int rc;
+
+    if ((rc = create(r)))
+        return rc;
+    memset(&b, 0, sizeof(b));
+    b.domid = r->domid;
+    if ((port = alloc_unbound(r)) < 0 || (b.store_port = (uint32_t)port, (port = alloc_unbound(r)) < 0))
+        return fail(r, (int)port, "cannot make the store and console channels: %s", strerror((int)-port));
+    b.console_port = (uint32_t)port;
+    if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))) || !(r->written = calloc(1, r->p2m_size / 8 + 1)))
+        return fail(r, -ENOMEM, "no memory");
+    if ((rc = populate(r)) || (rc = place_pages(r, path)) || (rc = fix_p2m(r)) ||
+        (rc = ctrl_domain_info(r->c, r->domid, &info)) ||
+        (rc = fix_start_info(r, info.shared_info_frame, &b)) ||
+        (rc = fix_shared_info(r, info.shared_info_frame)) || (rc = pin_tables(r)) ||
+        (rc = set_vcpus(r, r->mfn[r->vcpu[0].user_regs.rdx])))
+        return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
+    if ((rc = xsdom_setup(cfg, &b, r->why, r->len)))
+        return rc;
+    memset(&st, 0, sizeof(st));
+    snprintf(st.name, sizeof(st.name), "%s", cfg->name);
+    if ((rc = keep_config(r, cfg->name, st.config, sizeof(st.config))))
+        return rc;
+    st.console_mfn = b.console_mfn;
+    st.console_port = b.console_port;
+    if ((rc = state_save(r->domid, &st)))
+        return fail(r, rc, "cannot record the domain: %s", strerror(-rc));
+    res->domid = r->domid;
+    snprintf(res->name, sizeof(res->name), "%s", cfg->name);
+    res->pages = r->npages;
+    return 0;
+}
+
+int restore_domain(struct ctrl *c, const char *path, const char *name, struct restore_result *res,
+                   char *why, size_t len)
+{
+    struct restorer *r = calloc(1, sizeof(*r));
+    struct domain_config cfg;
+    struct xen_sysctl_physinfo pi;
+    xen_domctl_getdomaininfo_t info;
+    char err[512];
+    uint16_t id;
+    int rc;
+
+    if (!r) {
+        snprintf(why, len, "no memory");
+        return -ENOMEM;
+    }
+    r->c = c;
+    r->why = why;
+    r->len = len;
+    why[0] = 0;
+    if ((rc = scan(r, path)))
+        goto out;
+    if (config_parse(r->config, "the saved config", &cfg, err, sizeof(err))) {
+        rc = fail(r, -EPROTO, "DOMAIN_HEADER: %s", err);
+        goto out;
+    }
+    if (name)
+        snprintf(cfg.name, sizeof(cfg.name), "%s", name);
+    if (!state_find(cfg.name, &id) && !ctrl_domain_info(c, id, &info) && !(info.flags & XEN_DOMINF_dying)) {
+        rc = fail(r, -EEXIST, "a domain called '%s' exists already (id %u)", cfg.name, id);
+        goto out;
+    }
+    /* the guest's pages and a margin for its tables in the hypervisor */
+    if ((rc = ctrl_physinfo(c, &pi)))
+        goto out;
+    if (pi.free_pages < r->npages + 64) {
+        rc = fail(r, -ENOMEM, "not enough memory: the guest needs %llu MiB, %llu MiB are free "
+                  "(%llu MiB missing)", (unsigned long long)((r->npages + 64) * 4 / 1024),
+                  (unsigned long long)(pi.free_pages * 4 / 1024),
+                  (unsigned long long)((r->npages + 64 - pi.free_pages) * 4 / 1024 + 1));
+        goto out;
+    }
+    rc = build(r, path, &cfg, res);
+    if (rc && r->created) {
+        xsdom_forget(r->domid);
+        ctrl_domain_destroy(c, r->domid); /* nothing half-restored is left */
+    }
+out:
+    free(r->config);
+    free(r->leaf_pfns);
+    free(r->type);
+    free(r->mfn);
+    free(r->written);
+    free(r);
+    return rc;
+}

@@ -1,0 +1,276 @@
+/*
+ * Save: a suspended PV domain into the stream format, the way Xen's saver does it. Memory
+ * is read through the guest's own p2m (shared_info's frame tree); page tables are written
+ * with guest frame numbers in place of machine frames (the hypervisor's L4 slots cleared),
+ * as are the vCPUs' base pointers and GDT frames and vCPU 0's %rdx (the start_info frame
+ * of the PV suspend record), so that a restore can place the guest anywhere.
+ */
+#include "save.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../lib/call/call.h"
+#include "../lib/ctrl/ctrl.h"
+#include "../lib/foreign/foreign.h"
+#include "../lib/p2m/p2m.h"
+#include <tern/stream.h>
+
+#define BATCH 1024
+#define PAGE 4096u
+#define PTE_ADDR 0x000ffffffffff000ull
+#define XEN_SLOT_FIRST 256
+#define XEN_SLOTS 16
+
+struct saver {
+    struct ctrl *c;
+    uint16_t domid;
+    struct p2m p2m;
+    uint64_t max_mfn;
+    uint64_t *m2p;          /* the guest's frames: mfn -> pfn, P2M_INVALID for others */
+    char *why;
+    size_t len;
+};
+
+static int fail(struct saver *s, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct saver *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->why, s->len, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static uint64_t pfn_of(const struct saver *s, uint64_t mfn)
+{
+    return mfn <= s->max_mfn ? s->m2p[mfn] : P2M_INVALID;
+}
+
+static int build_m2p(struct saver *s)
+{
+    struct xen_sysctl_physinfo pi;
+    int rc = ctrl_physinfo(s->c, &pi);
+
+    if (rc)
+        return fail(s, rc, "cannot read the host's memory size: %s", strerror(-rc));
+    s->max_mfn = pi.max_mfn;
+    if (!(s->m2p = malloc((s->max_mfn + 1) * sizeof(uint64_t))))
+        return fail(s, -ENOMEM, "no memory for the frame map");
+    memset(s->m2p, 0xff, (s->max_mfn + 1) * sizeof(uint64_t));
+    for (uint64_t pfn = 0; pfn < s->p2m.nr; pfn++) {
+        uint64_t mfn = s->p2m.mfn[pfn];
+        if (mfn == P2M_INVALID)
+            continue;
+        if (mfn > s->max_mfn || s->m2p[mfn] != P2M_INVALID)
+            return fail(s, -EPROTO, "the guest's p2m names frame %#llx %s", (unsigned long long)mfn,
+                        mfn > s->max_mfn ? "beyond the host's memory" : "twice");
+        s->m2p[mfn] = pfn;
+    }
+    return 0;
+}
+
+/* The stream's page type for each frame, from the hypervisor's page types. */
+static int frame_types(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types)
+{
+    xen_pfn_t *buf = call_buf_alloc(s->c->call, n * sizeof(xen_pfn_t));
+    struct xen_domctl op = { .cmd = XEN_DOMCTL_getpageframeinfo3, .domain = s->domid };
+    int rc;
+
+    if (!buf)
+        return fail(s, -ENOMEM, "no memory for a hypercall buffer");
+    memcpy(buf, mfns, n * sizeof(*buf));
+    op.u.getpageframeinfo3.num = n;
+    op.u.getpageframeinfo3.array = buf;
+    rc = ctrl_domctl(s->c, &op);
+    for (size_t i = 0; !rc && i < n; i++) {
+        uint64_t t = buf[i] & XEN_DOMCTL_PFINFO_LTAB_MASK;
+        if (t == XEN_DOMCTL_PFINFO_XTAB) {
+            rc = fail(s, -EPROTO, "frame %#llx of the guest's p2m is not its own",
+                      (unsigned long long)mfns[i]);
+            break;
+        }
+        types[i] = (uint8_t)((t & XEN_DOMCTL_PFINFO_LTABTYPE_MASK) >> XEN_DOMCTL_PFINFO_LTAB_SHIFT);
+        if (types[i] > TERN_PAGE_L4)
+            types[i] = TERN_PAGE_NORMAL;
+        if (types[i] && (t & XEN_DOMCTL_PFINFO_LPINTAB))
+            types[i] |= TERN_PAGE_PINNED;
+    }
+    call_buf_free(s->c->call, buf, n * sizeof(xen_pfn_t));
+    if (rc && !s->why[0])
+        fail(s, rc, "cannot read page types: %s", strerror(-rc));
+    return rc;
+}
+
+/* A page table's copy with guest frame numbers in its entries. */
+static int normalise(struct saver *s, uint64_t pfn, unsigned int level, const void *src, uint64_t *dst)
+{
+    memcpy(dst, src, PAGE);
+    for (unsigned int i = 0; i < PAGE / 8; i++) {
+        uint64_t e = dst[i], to;
+        if (level == 4 && i >= XEN_SLOT_FIRST && i < XEN_SLOT_FIRST + XEN_SLOTS) {
+            dst[i] = 0; /* the hypervisor's own: the restoring one puts its own there */
+            continue;
+        }
+        if (!(e & 1))
+            continue;
+        if ((to = pfn_of(s, (e & PTE_ADDR) >> 12)) == P2M_INVALID)
+            return fail(s, -EPROTO, "the L%u table at pfn %#llx maps frame %#llx, which is not the "
+                        "guest's (a grant or foreign mapping cannot be saved)", level,
+                        (unsigned long long)pfn, (unsigned long long)((e & PTE_ADDR) >> 12));
+        dst[i] = (e & ~PTE_ADDR) | (to << 12);
+    }
+    return 0;
+}
+
+static int save_batch(struct saver *s, struct tern_writer *w, uint64_t first, size_t n,
+                      uint64_t *scratch, struct save_stats *st)
+{
+    uint64_t pfns[BATCH], mfns[BATCH];
+    uint8_t types[BATCH], mtypes[BATCH];
+    const void *data[BATCH];
+    size_t nm = 0, idx[BATCH];
+    uint8_t *map = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        pfns[i] = first + i;
+        types[i] = TERN_PAGE_ABSENT;
+        data[i] = NULL;
+        if (s->p2m.mfn[first + i] != P2M_INVALID) {
+            idx[nm] = i;
+            mfns[nm++] = s->p2m.mfn[first + i];
+        }
+    }
+    if (nm && (rc = frame_types(s, mfns, nm, mtypes)))
+        return rc;
+    if (nm && !(map = foreign_map(s->c->call, s->domid, PROT_READ, mfns, nm, NULL)))
+        return fail(s, -errno, "cannot map the guest's pages at pfn %#llx: %s",
+                    (unsigned long long)first, strerror(errno));
+    for (size_t j = 0; j < nm && !rc; j++) {
+        size_t i = idx[j];
+        unsigned int level = mtypes[j] & 7;
+        types[i] = mtypes[j];
+        data[i] = map + j * PAGE;
+        if (level) {
+            rc = normalise(s, pfns[i], level, map + j * PAGE, scratch + j * (PAGE / 8));
+            data[i] = scratch + j * (PAGE / 8);
+            st->page_tables++;
+        }
+    }
+    if (!rc && (rc = tern_writer_pages(w, pfns, types, data, n)))
+        fail(s, rc, "writing pages: %s", tern_writer_error(w)->msg);
+    if (map)
+        foreign_unmap(map, nm);
+    st->pages += nm;
+    return rc;
+}
+
+static uint64_t cr3_pfn(const struct saver *s, uint64_t cr3)
+{
+    uint64_t pfn = pfn_of(s, cr3 >> 12);
+    return pfn == P2M_INVALID ? P2M_INVALID : pfn << 12;
+}
+
+static int save_vcpus(struct saver *s, struct tern_writer *w, unsigned int max_id, struct save_stats *st)
+{
+    vcpu_guest_context_t *ctx = call_buf_alloc(s->c->call, sizeof(*ctx));
+    int rc = 0;
+
+    if (!ctx)
+        return fail(s, -ENOMEM, "no memory for a vCPU context");
+    for (unsigned int id = 0; id <= max_id && !rc; id++) {
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_getvcpucontext, .domain = s->domid };
+        op.u.vcpucontext.vcpu = id;
+        op.u.vcpucontext.ctxt = ctx;
+        if ((rc = ctrl_domctl(s->c, &op))) {
+            fail(s, rc, "cannot read vCPU %u: %s", id, strerror(-rc));
+            break;
+        }
+        if (!(ctx->flags & VGCF_online))
+            continue; /* not sent: it stays down */
+        ctx->ctrlreg[3] = cr3_pfn(s, ctx->ctrlreg[3]);
+        if (ctx->ctrlreg[1])
+            ctx->ctrlreg[1] = cr3_pfn(s, ctx->ctrlreg[1]);
+        bool bad = ctx->ctrlreg[3] == P2M_INVALID || ctx->ctrlreg[1] == P2M_INVALID;
+        for (unsigned int f = 0; f < (ctx->gdt_ents + 511) / 512 && f < 16; f++)
+            bad |= (ctx->gdt_frames[f] = pfn_of(s, ctx->gdt_frames[f])) == P2M_INVALID;
+        /* the suspend record: vCPU 0's %rdx names start_info */
+        if (id == 0)
+            bad |= (ctx->user_regs.rdx = pfn_of(s, ctx->user_regs.rdx)) == P2M_INVALID;
+        if (bad) {
+            rc = fail(s, -EPROTO, "vCPU %u names a frame that is not the guest's (page tables, GDT "
+                      "or start_info)", id);
+            break;
+        }
+        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_BASIC, ctx, sizeof(*ctx))))
+            fail(s, rc, "writing vCPU %u: %s", id, tern_writer_error(w)->msg);
+        st->vcpus++;
+    }
+    call_buf_free(s->c->call, ctx, sizeof(*ctx));
+    return rc;
+}
+
+int save_domain(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
+                struct tern_writer *w, struct save_stats *st, char *why, size_t len)
+{
+    struct saver s = { .c = c, .domid = domid, .why = why, .len = len };
+    xen_domctl_getdomaininfo_t info;
+    uint64_t *frames = NULL, *scratch = NULL;
+    void *si = NULL;
+    int rc;
+
+    why[0] = 0;
+    memset(st, 0, sizeof(*st));
+    if ((rc = ctrl_domain_info(c, domid, &info)))
+        return fail(&s, rc, "no domain %u", domid);
+    if ((rc = p2m_read(c, domid, &s.p2m)))
+        return fail(&s, rc, "cannot read the guest's p2m (%s)", rc == -ENOENT ? "it published none"
+                                                               : strerror(-rc));
+    if ((rc = build_m2p(&s)))
+        goto out;
+    struct tern_domain_info d = { TERN_DOMAIN_X86_64_PV, info.max_pages * 4, info.max_vcpu_id + 1, config,
+                                  (uint32_t)config_len };
+    if ((rc = tern_writer_domain_header(w, &d))) {
+        fail(&s, rc, "writing the header: %s", tern_writer_error(w)->msg);
+        goto out;
+    }
+    if (!(frames = malloc(s.p2m.nr_leaves * sizeof(*frames))) ||
+        !(scratch = malloc((size_t)BATCH * PAGE))) {
+        rc = fail(&s, -ENOMEM, "no memory for the save");
+        goto out;
+    }
+    for (uint64_t i = 0; i < s.p2m.nr_leaves; i++)
+        if ((frames[i] = pfn_of(&s, s.p2m.leaf_mfn[i])) == P2M_INVALID) {
+            rc = fail(&s, -EPROTO, "a frame of the guest's p2m is not its own");
+            goto out;
+        }
+    if ((rc = tern_writer_p2m_layout(w, s.p2m.nr, frames, (uint32_t)s.p2m.nr_leaves))) {
+        fail(&s, rc, "writing the p2m layout: %s", tern_writer_error(w)->msg);
+        goto out;
+    }
+    for (uint64_t pfn = 0; pfn < s.p2m.nr && !rc; pfn += BATCH)
+        rc = save_batch(&s, w, pfn, s.p2m.nr - pfn < BATCH ? s.p2m.nr - pfn : BATCH, scratch, st);
+    if (!rc)
+        rc = save_vcpus(&s, w, info.max_vcpu_id, st);
+    if (!rc) {
+        uint64_t sif = info.shared_info_frame;
+        if (!(si = foreign_map(c->call, domid, PROT_READ, &sif, 1, NULL)))
+            rc = fail(&s, -errno, "cannot map shared_info: %s", strerror(errno));
+        else if ((rc = tern_writer_shared_info(w, si)))
+            fail(&s, rc, "writing shared_info: %s", tern_writer_error(w)->msg);
+    }
+out:
+    if (si)
+        foreign_unmap(si, 1);
+    free(frames);
+    free(scratch);
+    free(s.m2p);
+    p2m_free(&s.p2m);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* Writing a suspended PV domain's whole state into a save stream (docs/save-restore.md),
+ * and reading one back into a new domain. */
+#ifndef TERN_SAVE_H
+#define TERN_SAVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctrl;
+struct tern_writer;
+
+struct save_stats {
+    uint64_t pages;         /* pages written */
+    uint64_t page_tables;   /* of which page tables (translated to pfns) */
+    unsigned int vcpus;
+};
+
+/* The domain must be shut down for suspend (suspend_domain) and paused. Writes the records
+ * after the stream header: DOMAIN_HEADER (with config, len bytes), P2M_LAYOUT, every page,
+ * the vCPUs, shared_info; the caller finishes the writer. 0 or -errno with why. */
+int save_domain(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
+                struct tern_writer *w, struct save_stats *st, char *why, size_t len);
+
+struct restore_result {
+    uint16_t domid;
+    char name[64];
+    uint64_t pages;
+};
+
+/* Checks the whole stream in path first (nothing is created from a damaged file), then
+ * builds a paused domain from it, introduced to xenstored with its devices, under its
+ * saved name (or name, when not NULL). 0 or -errno with why. */
+int restore_domain(struct ctrl *c, const char *path, const char *name, struct restore_result *r,
+                   char *why, size_t len);
+
+#endif

@@ -1,0 +1,22 @@
+/* Suspending a PV guest for a save or snapshot (Xen's protocol: control/shutdown =
+ * "suspend", the guest acknowledges and shuts down with SHUTDOWN_suspend), and resuming
+ * it in place when the suspend is cancelled. */
+#ifndef TERN_SUSPEND_H
+#define TERN_SUSPEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctrl;
+
+/* 0 once the domain is shut down for suspend. On failure the guest keeps running and why
+ * says what happened: -ETIMEDOUT (no answer within timeout_ms; the request is taken back),
+ * -ECANCELED (it shut down for another reason), or the error of a call. */
+int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, size_t len);
+/* Resumes a suspended domain in place: its suspend hypercall returns 1 ("cancelled"), so
+ * the guest carries on with its devices as they were. 0 or -errno. */
+int resume_domain(struct ctrl *c, uint16_t domid);
+/* Milliseconds on the monotonic clock. */
+double now_ms(void);
+
+#endif

@@ -1,0 +1,20 @@
+# A region whose every page is checked pass after pass (memguard), running until the guest
+# is told to stop: dom0's save, snapshot and migration tests watch its lines and that it
+# never reports a bad page. data/memguard = running once it has started.
+. /tests/lib.sh
+memguard "${1:-32M}" &
+pid=$!
+xs write data/memguard running
+n=0
+while [ "$(xs read data/stop 2>/dev/null)" != 1 ] && kill -0 $pid 2>/dev/null && [ $n -lt 36000 ]; do
+    n=$((n + 1))
+    sleep 0.1
+done
+if kill -0 $pid 2>/dev/null; then
+    kill $pid
+    wait $pid
+    tern_result memguard PASS "stopped after its checks passed"
+else
+    wait $pid
+    tern_result memguard FAIL "memguard ended by itself (rc=$?)"
+fi
