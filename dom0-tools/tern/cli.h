@@ -27,6 +27,10 @@ int cmd_shutdown(int argc, char **argv); /* shutdown, reboot */
 int cmd_device(int argc, char **argv);   /* network-/block- attach, detach, list */
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_snapshot_list(int argc, char **argv);
+int cmd_snapshot_rm(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 /* A domain named on the command line: a toolstack name, an id, dN, or Domain-0.
  * 0 or -1. */

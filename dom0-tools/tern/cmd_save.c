@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "monitor.h"
 #include "save.h"
+#include "snapshot.h"
 #include "state.h"
 #include "suspend.h"
 #include "vif.h"
@@ -30,7 +31,7 @@ static int save_usage(FILE *f)
     return CLI_USAGE;
 }
 
-static char *read_text(const char *path, size_t *len)
+char *read_text(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "r");
     char *buf = NULL;
@@ -94,7 +95,7 @@ static int write_file(struct ctrl *c, uint16_t id, const char *config, size_t cl
     return rc;
 }
 
-static void destroy(struct ctrl *c, uint16_t id)
+void destroy_guest(struct ctrl *c, uint16_t id)
 {
     state_stop_monitor(id);
     xsdom_forget(id);
@@ -169,7 +170,7 @@ int cmd_save(int argc, char **argv)
         if (rc)
             cli_err("save %s: %s; the guest carries on", ds.name, why);
     } else {
-        destroy(&c, id);
+        destroy_guest(&c, id);
     }
     if (!rc)
         printf("saved %s to %s: %llu pages (%llu page tables), %u vCPUs, %.1f MiB written; "
@@ -185,14 +186,16 @@ out:
 static int restore_usage(FILE *f)
 {
     fprintf(f, "usage: tern restore FILE [--name NAME] [-p]\n"
-               "Build a guest from a file tern save wrote and let it carry on (under its saved\n"
-               "name, or NAME); -p leaves it paused.\n");
+               "       tern restore --snapshot SNAP [--store DIR] [--name NAME] [-p]\n"
+               "Build a guest from a file tern save wrote, or from a snapshot in the store, and\n"
+               "let it carry on (under its saved name, or NAME); -p leaves it paused.\n");
     return CLI_USAGE;
 }
 
 int cmd_restore(int argc, char **argv)
 {
-    const char *file = NULL, *name = NULL;
+    const char *file = NULL, *name = NULL, *snap = NULL, *store = NULL;
+    char tmp[600];
     struct restore_result r;
     struct ctrl c;
     char why[512];
@@ -202,6 +205,10 @@ int cmd_restore(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--name") && i + 1 < argc)
             name = argv[++i];
+        else if (!strcmp(argv[i], "--snapshot") && i + 1 < argc)
+            snap = argv[++i];
+        else if (!strcmp(argv[i], "--store") && i + 1 < argc)
+            store = argv[++i];
         else if (!strcmp(argv[i], "-p"))
             paused = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
@@ -211,15 +218,23 @@ int cmd_restore(int argc, char **argv)
         else
             file = argv[i];
     }
-    if (!file)
+    if (!file == !snap)
         return restore_usage(stderr);
     if ((rc = ctrl_open(&c))) {
         cli_err("restore: cannot reach the hypervisor: %s", strerror(-rc));
         return CLI_FAIL;
     }
     t0 = now_ms();
-    if ((rc = restore_domain(&c, file, name, &r, why, sizeof(why)))) {
-        cli_err("restore %s: refused: %s", file, why);
+    if (snap && (rc = snapshot_export(snapshot_store_dir(store), snap, tmp, sizeof(tmp), why, sizeof(why)))) {
+        cli_err("restore --snapshot %s: %s", snap, why);
+        ctrl_close(&c);
+        return CLI_FAIL;
+    }
+    rc = restore_domain(&c, snap ? tmp : file, name, &r, why, sizeof(why));
+    if (snap)
+        unlink(tmp);
+    if (rc) {
+        cli_err("restore %s: refused: %s", snap ? snap : file, why);
         ctrl_close(&c);
         return CLI_FAIL;
     }

@@ -53,7 +53,7 @@ struct restorer {
     uint16_t domid;
     bool created;
     uint64_t *mfn;                     /* pfn -> new frame */
-    uint8_t *written;                  /* pages given data in the second pass */
+    uint16_t *copies;                  /* per pfn: copies in the stream not placed yet */
 };
 
 static int fail(struct restorer *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -162,8 +162,9 @@ static int scan(struct restorer *r, const char *path)
                 break;
             }
             r->type = malloc(r->p2m_size);
+            r->copies = calloc(r->p2m_size, sizeof(uint16_t));
             r->leaf_pfns = malloc((r->nr_leaves + 1) * sizeof(uint64_t));
-            if (!r->type || !r->leaf_pfns) {
+            if (!r->type || !r->copies || !r->leaf_pfns) {
                 rc = fail(r, -ENOMEM, "no memory");
                 break;
             }
@@ -171,8 +172,12 @@ static int scan(struct restorer *r, const char *path)
             memcpy(r->leaf_pfns, rec.u.p2m.frame_pfns, r->nr_leaves * sizeof(uint64_t));
             break;
         case TERN_REC_PAGE_BATCH:
-            for (uint32_t i = 0; i < rec.u.pages.count; i++)
-                r->type[rec.u.pages.pfns[i]] = rec.u.pages.types[i];
+            for (uint32_t i = 0; i < rec.u.pages.count; i++) {
+                uint64_t pfn = rec.u.pages.pfns[i];
+                r->type[pfn] = rec.u.pages.types[i];
+                if (r->copies[pfn] < UINT16_MAX)
+                    r->copies[pfn]++;
+            }
             break;
         case TERN_REC_VCPU_CONTEXT:
             if (rec.u.vcpu.kind != TERN_VCPU_BASIC)
@@ -311,11 +316,13 @@ static int place_batch(struct restorer *r, const struct tern_record *rec)
 
     for (uint32_t i = 0; i < rec->u.pages.count; i++) {
         uint64_t pfn = rec->u.pages.pfns[i];
-        if (!has_data(r, pfn))
-            continue; /* absent or broken, now or at the end */
-        /* a zero page only needs writing over what an earlier copy put there */
-        if (!rec->u.pages.data[i] && !(r->written[pfn / 8] & (1u << (pfn % 8))))
+        /* only the last copy counts (live rounds send a page again when it changed) */
+        if (r->copies[pfn] != UINT16_MAX && --r->copies[pfn])
             continue;
+        if (!has_data(r, pfn))
+            continue; /* absent or broken at the end */
+        if (!rec->u.pages.data[i])
+            continue; /* zero: populate_physmap's frames come scrubbed */
         idx[n] = i;
         mfns[n++] = r->mfn[pfn];
     }
@@ -328,12 +335,7 @@ static int place_batch(struct restorer *r, const struct tern_record *rec)
         uint64_t pfn = rec->u.pages.pfns[i];
         uint8_t *dst = map + (size_t)j * PAGE;
         unsigned int level = rec->u.pages.types[i] & 7;
-        if (!rec->u.pages.data[i]) {
-            memset(dst, 0, PAGE);
-            continue;
-        }
         memcpy(dst, rec->u.pages.data[i], PAGE);
-        r->written[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
         if (level >= 1 && level <= 4)
             rc = localise(r, pfn, level, (uint64_t *)dst);
     }
@@ -532,7 +534,7 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
     if ((port = alloc_unbound(r)) < 0 || (b.store_port = (uint32_t)port, (port = alloc_unbound(r)) < 0))
         return fail(r, (int)port, "cannot make the store and console channels: %s", strerror((int)-port));
     b.console_port = (uint32_t)port;
-    if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))) || !(r->written = calloc(1, r->p2m_size / 8 + 1)))
+    if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))))
         return fail(r, -ENOMEM, "no memory");
     if ((rc = populate(r)) || (rc = place_pages(r, path)) || (rc = fix_p2m(r)) ||
         (rc = ctrl_domain_info(r->c, r->domid, &info)) ||
@@ -607,7 +609,7 @@ out:
     free(r->leaf_pfns);
     free(r->type);
     free(r->mfn);
-    free(r->written);
+    free(r->copies);
     free(r);
     return rc;
 }

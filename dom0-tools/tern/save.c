@@ -29,9 +29,15 @@
 struct saver {
     struct ctrl *c;
     uint16_t domid;
+    struct tern_writer *w;
     struct p2m p2m;
     uint64_t max_mfn;
     uint64_t *m2p;          /* the guest's frames: mfn -> pfn, P2M_INVALID for others */
+    uint64_t *scratch;      /* page tables being translated, a batch of them */
+    uint8_t *deferred;      /* pfns a live round could not send: the final one does */
+    bool live;              /* the guest runs: a table may change while it is read */
+    xen_domctl_getdomaininfo_t info;
+    struct save_stats st;
     char *why;
     size_t len;
 };
@@ -128,9 +134,11 @@ static int normalise(struct saver *s, uint64_t pfn, unsigned int level, const vo
     return 0;
 }
 
-static int save_batch(struct saver *s, struct tern_writer *w, uint64_t first, size_t n,
-                      uint64_t *scratch, struct save_stats *st)
+static int save_batch(struct saver *s, const uint64_t *want, size_t n)
 {
+    struct tern_writer *w = s->w;
+    struct save_stats *st = &s->st;
+    uint64_t *scratch = s->scratch;
     uint64_t pfns[BATCH], mfns[BATCH];
     uint8_t types[BATCH], mtypes[BATCH];
     const void *data[BATCH];
@@ -138,20 +146,22 @@ static int save_batch(struct saver *s, struct tern_writer *w, uint64_t first, si
     uint8_t *map = NULL;
     int rc = 0;
 
+    if (!n || n > BATCH)
+        return fail(s, -EINVAL, "a batch of %zu pages", n);
     for (size_t i = 0; i < n; i++) {
-        pfns[i] = first + i;
+        pfns[i] = want[i];
         types[i] = TERN_PAGE_ABSENT;
         data[i] = NULL;
-        if (s->p2m.mfn[first + i] != P2M_INVALID) {
+        if (s->p2m.mfn[want[i]] != P2M_INVALID) {
             idx[nm] = i;
-            mfns[nm++] = s->p2m.mfn[first + i];
+            mfns[nm++] = s->p2m.mfn[want[i]];
         }
     }
     if (nm && (rc = frame_types(s, mfns, nm, mtypes)))
         return rc;
     if (nm && !(map = foreign_map(s->c->call, s->domid, PROT_READ, mfns, nm, NULL)))
         return fail(s, -errno, "cannot map the guest's pages at pfn %#llx: %s",
-                    (unsigned long long)first, strerror(errno));
+                    (unsigned long long)want[0], strerror(errno));
     for (size_t j = 0; j < nm && !rc; j++) {
         size_t i = idx[j];
         unsigned int level = mtypes[j] & 7;
@@ -161,6 +171,14 @@ static int save_batch(struct saver *s, struct tern_writer *w, uint64_t first, si
             rc = normalise(s, pfns[i], level, map + j * PAGE, scratch + j * (PAGE / 8));
             data[i] = scratch + j * (PAGE / 8);
             st->page_tables++;
+            if (rc && s->live) {
+                /* changing under us: sent once the guest is stopped */
+                s->deferred[pfns[i] / 8] |= (uint8_t)(1u << (pfns[i] % 8));
+                types[i] = TERN_PAGE_NORMAL;
+                data[i] = NULL;
+                s->why[0] = 0;
+                rc = 0;
+            }
         }
     }
     if (!rc && (rc = tern_writer_pages(w, pfns, types, data, n)))
@@ -216,61 +234,121 @@ static int save_vcpus(struct saver *s, struct tern_writer *w, unsigned int max_i
     return rc;
 }
 
-int save_domain(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
-                struct tern_writer *w, struct save_stats *st, char *why, size_t len)
+int save_begin(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
+               struct tern_writer *w, struct saver **out, char *why, size_t len)
 {
-    struct saver s = { .c = c, .domid = domid, .why = why, .len = len };
-    xen_domctl_getdomaininfo_t info;
-    uint64_t *frames = NULL, *scratch = NULL;
-    void *si = NULL;
+    struct saver *s = calloc(1, sizeof(*s));
+    uint64_t *frames = NULL;
     int rc;
 
     why[0] = 0;
-    memset(st, 0, sizeof(*st));
-    if ((rc = ctrl_domain_info(c, domid, &info)))
-        return fail(&s, rc, "no domain %u", domid);
-    if ((rc = p2m_read(c, domid, &s.p2m)))
-        return fail(&s, rc, "cannot read the guest's p2m (%s)", rc == -ENOENT ? "it published none"
-                                                               : strerror(-rc));
-    if ((rc = build_m2p(&s)))
-        goto out;
-    struct tern_domain_info d = { TERN_DOMAIN_X86_64_PV, info.max_pages * 4, info.max_vcpu_id + 1, config,
-                                  (uint32_t)config_len };
+    *out = s;
+    if (!s) {
+        snprintf(why, len, "no memory for the save");
+        return -ENOMEM;
+    }
+    s->c = c;
+    s->domid = domid;
+    s->w = w;
+    s->why = why;
+    s->len = len;
+    if ((rc = ctrl_domain_info(c, domid, &s->info)))
+        return fail(s, rc, "no domain %u", domid);
+    if ((rc = p2m_read(c, domid, &s->p2m)))
+        return fail(s, rc, "cannot read the guest's p2m (%s)", rc == -ENOENT ? "it published none"
+                                                                : strerror(-rc));
+    if ((rc = build_m2p(s)))
+        return rc;
+    if (!(s->scratch = malloc((size_t)BATCH * PAGE)) || !(s->deferred = calloc(1, s->p2m.nr / 8 + 1)) ||
+        !(frames = malloc((s->p2m.nr_leaves + 1) * sizeof(*frames))))
+        return fail(s, -ENOMEM, "no memory for the save");
+    struct tern_domain_info d = { TERN_DOMAIN_X86_64_PV, s->info.max_pages * 4, s->info.max_vcpu_id + 1,
+                                  config, (uint32_t)config_len };
     if ((rc = tern_writer_domain_header(w, &d))) {
-        fail(&s, rc, "writing the header: %s", tern_writer_error(w)->msg);
+        fail(s, rc, "writing the header: %s", tern_writer_error(w)->msg);
         goto out;
     }
-    if (!(frames = malloc(s.p2m.nr_leaves * sizeof(*frames))) ||
-        !(scratch = malloc((size_t)BATCH * PAGE))) {
-        rc = fail(&s, -ENOMEM, "no memory for the save");
-        goto out;
-    }
-    for (uint64_t i = 0; i < s.p2m.nr_leaves; i++)
-        if ((frames[i] = pfn_of(&s, s.p2m.leaf_mfn[i])) == P2M_INVALID) {
-            rc = fail(&s, -EPROTO, "a frame of the guest's p2m is not its own");
+    for (uint64_t i = 0; i < s->p2m.nr_leaves; i++)
+        if ((frames[i] = pfn_of(s, s->p2m.leaf_mfn[i])) == P2M_INVALID) {
+            rc = fail(s, -EPROTO, "a frame of the guest's p2m is not its own");
             goto out;
         }
-    if ((rc = tern_writer_p2m_layout(w, s.p2m.nr, frames, (uint32_t)s.p2m.nr_leaves))) {
-        fail(&s, rc, "writing the p2m layout: %s", tern_writer_error(w)->msg);
-        goto out;
-    }
-    for (uint64_t pfn = 0; pfn < s.p2m.nr && !rc; pfn += BATCH)
-        rc = save_batch(&s, w, pfn, s.p2m.nr - pfn < BATCH ? s.p2m.nr - pfn : BATCH, scratch, st);
-    if (!rc)
-        rc = save_vcpus(&s, w, info.max_vcpu_id, st);
-    if (!rc) {
-        uint64_t sif = info.shared_info_frame;
-        if (!(si = foreign_map(c->call, domid, PROT_READ, &sif, 1, NULL)))
-            rc = fail(&s, -errno, "cannot map shared_info: %s", strerror(errno));
-        else if ((rc = tern_writer_shared_info(w, si)))
-            fail(&s, rc, "writing shared_info: %s", tern_writer_error(w)->msg);
-    }
+    if ((rc = tern_writer_p2m_layout(w, s->p2m.nr, frames, (uint32_t)s->p2m.nr_leaves)))
+        fail(s, rc, "writing the p2m layout: %s", tern_writer_error(w)->msg);
 out:
-    if (si)
-        foreign_unmap(si, 1);
     free(frames);
-    free(scratch);
-    free(s.m2p);
-    p2m_free(&s.p2m);
+    return rc;
+}
+
+uint64_t save_nr_pfns(const struct saver *s)
+{
+    return s->p2m.nr;
+}
+
+int save_pages(struct saver *s, const uint8_t *bitmap, bool live)
+{
+    uint64_t want[BATCH];
+    size_t n = 0;
+    int rc = 0;
+
+    s->live = live;
+    for (uint64_t pfn = 0; pfn < s->p2m.nr && !rc; pfn++) {
+        bool send = !bitmap || (bitmap[pfn / 8] >> (pfn % 8)) & 1 ||
+                    (!live && (s->deferred[pfn / 8] >> (pfn % 8)) & 1);
+        if (!send)
+            continue;
+        if (!live)
+            s->deferred[pfn / 8] &= (uint8_t) ~(1u << (pfn % 8));
+        want[n++] = pfn;
+        if (n == BATCH) {
+            rc = save_batch(s, want, n);
+            n = 0;
+        }
+    }
+    if (!rc && n)
+        rc = save_batch(s, want, n);
+    return rc;
+}
+
+int save_end(struct saver *s)
+{
+    void *si;
+    uint64_t sif = s->info.shared_info_frame;
+    int rc;
+
+    if ((rc = save_vcpus(s, s->w, s->info.max_vcpu_id, &s->st)))
+        return rc;
+    if (!(si = foreign_map(s->c->call, s->domid, PROT_READ, &sif, 1, NULL)))
+        return fail(s, -errno, "cannot map shared_info: %s", strerror(errno));
+    if ((rc = tern_writer_shared_info(s->w, si)))
+        fail(s, rc, "writing shared_info: %s", tern_writer_error(s->w)->msg);
+    foreign_unmap(si, 1);
+    return rc;
+}
+
+void save_free(struct saver *s, struct save_stats *st)
+{
+    if (!s)
+        return;
+    if (st)
+        *st = s->st;
+    free(s->scratch);
+    free(s->deferred);
+    free(s->m2p);
+    p2m_free(&s->p2m);
+    free(s);
+}
+
+int save_domain(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
+                struct tern_writer *w, struct save_stats *st, char *why, size_t len)
+{
+    struct saver *s;
+    int rc = save_begin(c, domid, config, config_len, w, &s, why, len);
+
+    if (!rc)
+        rc = save_pages(s, NULL, false);
+    if (!rc)
+        rc = save_end(s);
+    save_free(s, st);
     return rc;
 }

@@ -3,6 +3,7 @@
 #ifndef TERN_SAVE_H
 #define TERN_SAVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,18 @@ struct save_stats {
     uint64_t page_tables;   /* of which page tables (translated to pfns) */
     unsigned int vcpus;
 };
+
+/* A save in steps, for live snapshots and migration: begin (header and p2m layout), pages
+ * (all of them, or those whose bit is set; live while the guest runs: a page table that
+ * does not translate is left for the final round), end (deferred pages, vCPUs, shared_info:
+ * the guest must be suspended and paused by then). */
+struct saver;
+int save_begin(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
+               struct tern_writer *w, struct saver **out, char *why, size_t len);
+uint64_t save_nr_pfns(const struct saver *s);
+int save_pages(struct saver *s, const uint8_t *bitmap, bool live);
+int save_end(struct saver *s);
+void save_free(struct saver *s, struct save_stats *st);
 
 /* The domain must be shut down for suspend (suspend_domain) and paused. Writes the records
  * after the stream header: DOMAIN_HEADER (with config, len bytes), P2M_LAYOUT, every page,
@@ -32,5 +45,10 @@ struct restore_result {
  * saved name (or name, when not NULL). 0 or -errno with why. */
 int restore_domain(struct ctrl *c, const char *path, const char *name, struct restore_result *r,
                    char *why, size_t len);
+
+/* Toolstack helpers (cmd_save.c): a whole small file as text (NULL, errno set, on
+ * failure); a guest destroyed with its monitor, store entries and state. */
+char *read_text(const char *path, size_t *len);
+void destroy_guest(struct ctrl *c, uint16_t id);
 
 #endif

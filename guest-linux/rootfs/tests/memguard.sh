@@ -1,8 +1,10 @@
 # A region whose every page is checked pass after pass (memguard), running until the guest
 # is told to stop: dom0's save, snapshot and migration tests watch its lines and that it
 # never reports a bad page. data/memguard = running once it has started.
+# usage: memguard.sh [SIZE] (or tern.memguard=SIZE on the kernel command line; 32M)
 . /tests/lib.sh
-memguard "${1:-32M}" &
+size=${1:-$(sed -n 's/.*tern.memguard=\([0-9]*[KMG]\).*/\1/p' /proc/cmdline)}
+memguard "${size:-32M}" &
 pid=$!
 xs write data/memguard running
 n=0

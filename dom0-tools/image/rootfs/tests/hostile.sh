@@ -50,8 +50,9 @@ if [ "$kind" = blk ]; then
     cat /tmp/err
     kept=$(tern block-list evil | grep -c "^xvda .*Connected")
     tern block-detach evil xvda -f
+    # once it sees its disk go the guest ends, and may be gone already: no disk either way
     if grep -q "did not let go of disk xvda" /tmp/err && [ "$kept" = 1 ] &&
-       [ "$(tern block-list evil | wc -l)" = 1 ]; then
+       [ "$(tern block-list evil 2> /dev/null | wc -l)" -le 1 ]; then
         tern_result hostile_blk_detach PASS "a frontend that never closes keeps its disk; -f takes it"
     else
         tern_result hostile_blk_detach FAIL "kept=$kept: $(cat /tmp/err); $(tern block-list evil | tr '\n' '|')"

@@ -325,10 +325,11 @@ static void pt_invalidate(struct page_info *pg, uint64_t type)
     if (level == 4) {
         for (unsigned int i = 0; i < PV_L4_XEN_SLOTS; i++)
             __atomic_store_n(&t[PV_L4_XEN_FIRST + i], 0, __ATOMIC_RELAXED);
-        if (mm_ops.frame_written)
-            mm_ops.frame_written(page_to_mfn(pg));
     }
     mm_ops.unmap_frame(t);
+    /* no longer a table: a save must send it again with its new type (as Xen does) */
+    if (mm_ops.frame_written)
+        mm_ops.frame_written(page_to_mfn(pg));
 }
 
 int pv_mm_init(const struct pv_mm_ops *ops)
@@ -490,6 +491,8 @@ int pv_pin_table(uint32_t domid, mfn_t mfn, unsigned int level)
         put_page_and_type(pg);
         return -EINVAL;
     }
+    if (mm_ops.frame_written)
+        mm_ops.frame_written(mfn); /* its type as a save records it changed */
     return 0;
 }
 
@@ -504,6 +507,8 @@ int pv_unpin_table(uint32_t domid, mfn_t mfn)
         put_page(pg);
         return -EINVAL;
     }
+    if (mm_ops.frame_written)
+        mm_ops.frame_written(mfn);
     put_page_and_type(pg); /* the pin's references */
     put_page(pg);
     return 0;

@@ -1,0 +1,239 @@
+/*
+ * Live snapshots: a running guest's state into the snapshot store while it keeps running.
+ * One pre-copy round under log-dirty (every page as it is), then the short stop: the
+ * suspend handshake, the pages dirtied meanwhile, the vCPUs, and the guest resumes in place
+ * (its suspend hypercall answers "cancelled"). The stream goes through a pipe into the
+ * store's importer, which hashes, deduplicates and compresses; the writer's queue is deep
+ * enough to take the stop's pages in memory, so the guest does not wait for the store.
+ * More pre-copy rounds would shorten the stop only for guests that write little, and each
+ * would leave another version of every page it resends in the store.
+ */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../lib/ctrl/ctrl.h"
+#include "save.h"
+#include "state.h"
+#include "suspend.h"
+#include <tern/store.h>
+#include <tern/transport.h>
+
+#define QUEUE_DEPTH 4         /* 8 writer batches of 4 MiB in flight: most of the stop's pages */
+#define SUSPEND_TIMEOUT_MS 30000
+
+struct importer {
+    struct store *store;
+    const struct store_meta *meta;
+    int fd;
+    int rc;
+    struct store_put_stats st;
+    char err[256];
+};
+
+static void *import_main(void *arg)
+{
+    struct importer *im = arg;
+
+    im->rc = store_import_stream(im->store, im->fd, im->meta, &im->st, NULL, NULL);
+    if (im->rc)
+        snprintf(im->err, sizeof(im->err), "%s", store_last_error(im->store));
+    close(im->fd);
+    return NULL;
+}
+
+static uint64_t count_bits(const uint8_t *b, uint64_t n)
+{
+    uint64_t c = 0;
+
+    for (uint64_t i = 0; i < (n + 7) / 8; i++)
+        c += (uint64_t)__builtin_popcount(b[i]);
+    return c;
+}
+
+static int clean(struct ctrl *c, uint16_t id, uint8_t *bitmap, uint64_t nbits, uint64_t *dirty)
+{
+    uint64_t pages = nbits;
+    int rc = ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_CLEAN, bitmap, &pages, NULL);
+
+    if (!rc && dirty)
+        *dirty = count_bits(bitmap, nbits);
+    return rc;
+}
+
+/* The live part and the stop, into writer w. */
+static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen, struct tern_writer *w,
+                   struct snapshot_report *rep, char *why, size_t len)
+{
+    struct saver *s = NULL;
+    uint8_t *bitmap = NULL, *pending = NULL;
+    uint64_t nbits, dirty = 0;
+    bool suspended = false, paused = false;
+    double t_stop;
+    int rc, back;
+
+    if ((rc = ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY, NULL, NULL, NULL))) {
+        snprintf(why, len, rc == -EBUSY ? "it is in log-dirty mode already (a snapshot or migration "
+                                          "under way?)" : "cannot turn on log-dirty: %s", strerror(-rc));
+        return rc;
+    }
+    if ((rc = save_begin(c, id, config, clen, w, &s, why, len)))
+        goto out;
+    nbits = save_nr_pfns(s);
+    if (!(bitmap = calloc(1, nbits / 8 + 1)) || !(pending = calloc(1, nbits / 8 + 1))) {
+        rc = -ENOMEM;
+        snprintf(why, len, "no memory");
+        goto out;
+    }
+    /* round 0: everything, as it is now */
+    if ((rc = clean(c, id, bitmap, nbits, NULL)) || (rc = save_pages(s, NULL, true)))
+        goto out;
+    rep->rounds = 1;
+    rep->round_pages[0] = nbits;
+    /* the stop: the guest suspends, the rest is copied, it resumes where it was */
+    double t_req = now_ms();
+    if ((rc = suspend_domain(c, id, SUSPEND_TIMEOUT_MS, why, len)))
+        goto out;
+    suspended = true;
+    t_stop = now_ms();
+    rep->handshake_ms = t_stop - t_req;
+    if ((rc = ctrl_domain_pause(c, id)))
+        goto out;
+    paused = true;
+    if ((rc = clean(c, id, bitmap, nbits, &dirty)))
+        goto out;
+    for (uint64_t i = 0; i < nbits / 8 + 1; i++)
+        pending[i] |= bitmap[i];
+    rep->round_pages[rep->rounds++] = count_bits(pending, nbits);
+    if (!(rc = save_pages(s, pending, false)))
+        rc = save_end(s);
+out:
+    if (rc && !why[0])
+        snprintf(why, len, "%s", strerror(-rc));
+    if (paused)
+        ctrl_domain_unpause(c, id);
+    if (suspended) {
+        if ((back = resume_domain(c, id)) && !rc) {
+            rc = back;
+            snprintf(why, len, "the guest cannot be resumed: %s", strerror(-back));
+        }
+        rep->pause_ms = now_ms() - t_stop;
+    }
+    ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_OFF, NULL, NULL, NULL);
+    save_free(s, &rep->save);
+    free(bitmap);
+    free(pending);
+    return rc;
+}
+
+int snapshot_domain(struct ctrl *c, uint16_t id, const char *name, const char *config, size_t clen,
+                    const char *store_dir, const char *snap, struct snapshot_report *rep, char *why,
+                    size_t len)
+{
+    const char *labels[1];
+    char label[96], msg[256];
+    struct store_meta meta = { .name = snap, .labels = labels, .nlabels = 1 };
+    struct importer im = { .fd = -1 };
+    struct tern_transport *t = NULL;
+    struct tern_writer *w = NULL;
+    struct tern_writer_params p = { .level = 0, .queue_depth = QUEUE_DEPTH };
+    pthread_t thr;
+    int fds[2], rc;
+
+    memset(rep, 0, sizeof(*rep));
+    why[0] = 0;
+    snprintf(label, sizeof(label), "domain=%s", name);
+    labels[0] = label;
+    if (!store_name_valid(snap)) {
+        snprintf(why, len, "'%s' is not a snapshot name ([A-Za-z0-9._-], no leading dot)", snap);
+        return -EINVAL;
+    }
+    if ((rc = store_open(store_dir, STORE_CREATE, &im.store, msg, sizeof(msg)))) {
+        snprintf(why, len, "cannot open the store %s: %s", store_dir, msg);
+        return rc;
+    }
+    im.meta = &meta;
+    if (pipe(fds)) {
+        rc = -errno;
+        store_close(im.store);
+        snprintf(why, len, "cannot make a pipe: %s", strerror(errno));
+        return rc;
+    }
+    im.fd = fds[0];
+    if (pthread_create(&thr, NULL, import_main, &im)) {
+        close(fds[0]);
+        close(fds[1]);
+        store_close(im.store);
+        snprintf(why, len, "cannot start the importer");
+        return -EAGAIN;
+    }
+    double t0 = now_ms();
+    if ((rc = tern_transport_fd(&t, fds[1], true))) {
+        close(fds[1]);
+        snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
+    } else if ((rc = tern_writer_open(&w, t, &p))) {
+        snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
+    } else if (!(rc = capture(c, id, config, clen, w, rep, why, len)) && (rc = tern_writer_finish(w))) {
+        snprintf(why, len, "finishing the stream: %s", tern_writer_error(w)->msg);
+    }
+    tern_writer_free(w);
+    if (t)
+        tern_transport_close(t, NULL); /* the importer sees the end (or a broken stream) */
+    pthread_join(thr, NULL);
+    rep->total_ms = now_ms() - t0;
+    rep->store = im.st;
+    if (im.rc && (!rc || rc == -EPIPE || strstr(why, "Broken pipe"))) {
+        /* the importer's own reason is the one that matters */
+        rc = im.rc;
+        snprintf(why, len, "the store did not take it: %s", im.err);
+    }
+    store_close(im.store);
+    return rc;
+}
+
+const char *snapshot_store_dir(const char *dir)
+{
+    const char *env = getenv("TERN_STORE");
+
+    return dir ? dir : env && *env ? env : "/var/lib/tern/store";
+}
+
+int snapshot_export(const char *store_dir, const char *snap, char *path, size_t plen, char *why,
+                    size_t len)
+{
+    struct store *st;
+    struct store_snap *sn;
+    char msg[256];
+    int fd, rc;
+
+    if ((rc = store_open(store_dir, 0, &st, msg, sizeof(msg)))) {
+        snprintf(why, len, "cannot open the store %s: %s", store_dir, msg);
+        return rc;
+    }
+    if ((rc = store_snap_open(st, snap, &sn))) {
+        snprintf(why, len, "%s", store_last_error(st));
+        store_close(st);
+        return rc;
+    }
+    mkdir(state_run_dir(), 0700);
+    snprintf(path, plen, "%s/snapshot-XXXXXX", state_run_dir());
+    if ((fd = mkstemp(path)) < 0) {
+        rc = -errno;
+        snprintf(why, len, "cannot make a file in %s: %s", state_run_dir(), strerror(errno));
+    } else {
+        if ((rc = store_export_stream(sn, fd, NULL, NULL)))
+            snprintf(why, len, "%s", store_last_error(st));
+        close(fd);
+        if (rc)
+            unlink(path);
+    }
+    store_snap_close(sn);
+    store_close(st);
+    return rc;
+}
