@@ -127,8 +127,10 @@ static int check_state(struct restorer *r)
     return 0;
 }
 
-/* First pass: every record read and checked, what the build needs kept. */
-static int scan(struct restorer *r, const char *path)
+/* Every record of the stream at path, in order, to fn until it fails; then the reader's
+ * own verdict on the file (a damaged record fails there, naming it). */
+static int each_record(struct restorer *r, const char *path,
+                       int (*fn)(struct restorer *r, const struct tern_record *rec), const char *hint)
 {
     struct tern_transport *t;
     struct tern_reader *rd;
@@ -137,76 +139,80 @@ static int scan(struct restorer *r, const char *path)
 
     if ((rc = open_stream(r, path, &fd, &t, &rd)))
         return rc;
-    while (!(rc = tern_reader_next(rd, &rec)) && rec.type != TERN_REC_END) {
-        switch (rec.type) {
-        case TERN_REC_DOMAIN_HEADER:
-            if (rec.u.domain.domain_type != TERN_DOMAIN_X86_64_PV || !rec.u.domain.vcpu_count ||
-                rec.u.domain.vcpu_count > MAX_VCPUS) {
-                rc = fail(r, -EPROTO, "DOMAIN_HEADER: a domain of type %u with %u vCPUs cannot be "
-                          "restored here", rec.u.domain.domain_type, rec.u.domain.vcpu_count);
-                break;
-            }
-            r->memory_kib = rec.u.domain.memory_kib;
-            r->vcpu_count = rec.u.domain.vcpu_count;
-            if (!(r->config = calloc(1, rec.u.domain.config_len + 1)))
-                rc = fail(r, -ENOMEM, "no memory");
-            else if (rec.u.domain.config_len)
-                memcpy(r->config, rec.u.domain.config, rec.u.domain.config_len);
+    while (!(rc = tern_reader_next(rd, &rec)) && rec.type != TERN_REC_END)
+        if ((rc = fn(r, &rec)))
             break;
-        case TERN_REC_P2M_LAYOUT:
-            r->p2m_size = rec.u.p2m.p2m_size;
-            r->nr_leaves = rec.u.p2m.nr_frames;
-            if (r->p2m_size > (r->memory_kib / 4) + (1u << 18)) {
-                rc = fail(r, -EPROTO, "P2M_LAYOUT: %llu pfns for a domain of %llu KiB",
-                          (unsigned long long)r->p2m_size, (unsigned long long)r->memory_kib);
-                break;
-            }
-            r->type = malloc(r->p2m_size);
-            r->copies = calloc(r->p2m_size, sizeof(uint16_t));
-            r->leaf_pfns = malloc((r->nr_leaves + 1) * sizeof(uint64_t));
-            if (!r->type || !r->copies || !r->leaf_pfns) {
-                rc = fail(r, -ENOMEM, "no memory");
-                break;
-            }
-            memset(r->type, NO_PAGE, r->p2m_size);
-            memcpy(r->leaf_pfns, rec.u.p2m.frame_pfns, r->nr_leaves * sizeof(uint64_t));
-            break;
-        case TERN_REC_PAGE_BATCH:
-            for (uint32_t i = 0; i < rec.u.pages.count; i++) {
-                uint64_t pfn = rec.u.pages.pfns[i];
-                r->type[pfn] = rec.u.pages.types[i];
-                if (r->copies[pfn] < UINT16_MAX)
-                    r->copies[pfn]++;
-            }
-            break;
-        case TERN_REC_VCPU_CONTEXT:
-            if (rec.u.vcpu.kind != TERN_VCPU_BASIC)
-                break; /* the other kinds carry nothing this hypervisor keeps */
-            if (rec.u.vcpu.len != sizeof(vcpu_guest_context_t)) {
-                rc = fail(r, -EPROTO, "VCPU_CONTEXT at offset %llu: %u bytes, not %zu",
-                          (unsigned long long)rec.offset, rec.u.vcpu.len, sizeof(vcpu_guest_context_t));
-                break;
-            }
-            memcpy(&r->vcpu[rec.u.vcpu.vcpu_id], rec.u.vcpu.blob, rec.u.vcpu.len);
-            r->have_vcpu[rec.u.vcpu.vcpu_id] = true;
-            break;
-        case TERN_REC_SHARED_INFO:
-            memcpy(r->shared, rec.u.shared_info.page, PAGE);
-            r->have_shared = true;
-            break;
-        default:
-            break; /* CHECKPOINT, SENDER_INFO: nothing to keep */
-        }
-        if (rc)
-            break;
-    }
     if (rc < 0 && !r->why[0])
-        fail(r, rc, "%s", tern_reader_error(rd)->msg);
+        fail(r, rc, "%s%s", tern_reader_error(rd)->msg, hint);
     close_stream(t, rd);
+    return rc;
+}
+
+/* First pass: what the build needs, kept from each record. */
+static int keep(struct restorer *r, const struct tern_record *rec)
+{
+    switch (rec->type) {
+    case TERN_REC_DOMAIN_HEADER:
+        if (rec->u.domain.domain_type != TERN_DOMAIN_X86_64_PV || !rec->u.domain.vcpu_count ||
+            rec->u.domain.vcpu_count > MAX_VCPUS)
+            return fail(r, -EPROTO, "DOMAIN_HEADER: a domain of type %u with %u vCPUs cannot be "
+                        "restored here", rec->u.domain.domain_type, rec->u.domain.vcpu_count);
+        r->memory_kib = rec->u.domain.memory_kib;
+        r->vcpu_count = rec->u.domain.vcpu_count;
+        if (!(r->config = calloc(1, rec->u.domain.config_len + 1)))
+            return fail(r, -ENOMEM, "no memory");
+        if (rec->u.domain.config_len)
+            memcpy(r->config, rec->u.domain.config, rec->u.domain.config_len);
+        return 0;
+    case TERN_REC_P2M_LAYOUT:
+        r->p2m_size = rec->u.p2m.p2m_size;
+        r->nr_leaves = rec->u.p2m.nr_frames;
+        if (r->p2m_size > (r->memory_kib / 4) + (1u << 18))
+            return fail(r, -EPROTO, "P2M_LAYOUT: %llu pfns for a domain of %llu KiB",
+                        (unsigned long long)r->p2m_size, (unsigned long long)r->memory_kib);
+        r->type = malloc(r->p2m_size);
+        r->copies = calloc(r->p2m_size, sizeof(uint16_t));
+        r->leaf_pfns = malloc((r->nr_leaves + 1) * sizeof(uint64_t));
+        if (!r->type || !r->copies || !r->leaf_pfns)
+            return fail(r, -ENOMEM, "no memory");
+        memset(r->type, NO_PAGE, r->p2m_size);
+        memcpy(r->leaf_pfns, rec->u.p2m.frame_pfns, r->nr_leaves * sizeof(uint64_t));
+        return 0;
+    case TERN_REC_PAGE_BATCH:
+        for (uint32_t i = 0; i < rec->u.pages.count; i++) {
+            uint64_t pfn = rec->u.pages.pfns[i];
+            r->type[pfn] = rec->u.pages.types[i];
+            if (r->copies[pfn] < UINT16_MAX)
+                r->copies[pfn]++;
+        }
+        return 0;
+    case TERN_REC_VCPU_CONTEXT:
+        if (rec->u.vcpu.kind != TERN_VCPU_BASIC)
+            return 0; /* the other kinds carry nothing this hypervisor keeps */
+        if (rec->u.vcpu.len != sizeof(vcpu_guest_context_t))
+            return fail(r, -EPROTO, "VCPU_CONTEXT at offset %llu: %u bytes, not %zu",
+                        (unsigned long long)rec->offset, rec->u.vcpu.len, sizeof(vcpu_guest_context_t));
+        memcpy(&r->vcpu[rec->u.vcpu.vcpu_id], rec->u.vcpu.blob, rec->u.vcpu.len);
+        r->have_vcpu[rec->u.vcpu.vcpu_id] = true;
+        return 0;
+    case TERN_REC_SHARED_INFO:
+        memcpy(r->shared, rec->u.shared_info.page, PAGE);
+        r->have_shared = true;
+        return 0;
+    default:
+        return 0; /* CHECKPOINT, SENDER_INFO: nothing to keep */
+    }
+}
+
+/* First pass: every record read and checked, what the build needs kept. */
+static int scan(struct restorer *r, const char *path)
+{
+    int rc = each_record(r, path, keep, "");
+
     if (rc)
         return rc;
     for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
-        r->npages += r->type[pfn] != NO_PAGE && r->type[pfn] != TERN_PAGE_ABSENT && r->type[pfn] != TERN_PAGE_BROKEN;
+        r->npages += has_data(r, pfn);
     return check_state(r);
 }
 
@@ -343,23 +349,15 @@ static int place_batch(struct restorer *r, const struct tern_record *rec)
     return rc;
 }
 
+static int place(struct restorer *r, const struct tern_record *rec)
+{
+    return rec->type == TERN_REC_PAGE_BATCH ? place_batch(r, rec) : 0;
+}
+
 /* Second pass: the pages into the new domain's frames. */
 static int place_pages(struct restorer *r, const char *path)
 {
-    struct tern_transport *t;
-    struct tern_reader *rd;
-    struct tern_record rec;
-    int fd, rc;
-
-    if ((rc = open_stream(r, path, &fd, &t, &rd)))
-        return rc;
-    while (!(rc = tern_reader_next(rd, &rec)) && rec.type != TERN_REC_END)
-        if (rec.type == TERN_REC_PAGE_BATCH && (rc = place_batch(r, &rec)))
-            break;
-    if (rc < 0 && !r->why[0])
-        fail(r, rc, "%s (the file changed since it was checked?)", tern_reader_error(rd)->msg);
-    close_stream(t, rd);
-    return rc;
+    return each_record(r, path, place, " (the file changed since it was checked?)");
 }
 
 /* Maps one of the new domain's frames for writing. */

@@ -125,21 +125,29 @@ static long get_page_frame_info(struct domain *d, struct xen_domctl_getpageframe
     return 0;
 }
 
+/* The vCPU a get/set context names, off every CPU (its registers are in one place only
+ * then), and a buffer for the context: 0, or -ESRCH, -EBUSY, -EINVAL, -ENOMEM. */
+static long context_op_start(struct domain *d, const struct xen_domctl_vcpucontext *vc, struct vcpu **v,
+                             struct vcpu_guest_context **c)
+{
+    if (vc->vcpu >= d->max_vcpus || !(*v = d->vcpus[vc->vcpu]))
+        return -ESRCH;
+    if (!__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) || (*v)->processor >= 0)
+        return -EBUSY;
+    if (!vc->ctxt)
+        return -EINVAL;
+    *c = xmalloc(struct vcpu_guest_context);
+    return *c ? 0 : -ENOMEM;
+}
+
 static long set_vcpu_context(struct domain *d, const struct xen_domctl_vcpucontext *vc)
 {
     struct vcpu_guest_context *c;
     struct vcpu *v;
-    long rc;
+    long rc = context_op_start(d, vc, &v, &c);
 
-    if (vc->vcpu >= d->max_vcpus || !(v = d->vcpus[vc->vcpu]))
-        return -ESRCH;
-    if (!__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) || v->processor >= 0)
-        return -EBUSY;
-    if (!vc->ctxt)
-        return -EINVAL;
-    c = xmalloc(struct vcpu_guest_context);
-    if (!c)
-        return -ENOMEM;
+    if (rc)
+        return rc;
     rc = copy_from_guest(c, (uint64_t)vc->ctxt, sizeof(*c));
     if (!rc)
         rc = pv_vcpu_set_context(v, c);
@@ -156,18 +164,10 @@ static long get_vcpu_context(struct domain *d, const struct xen_domctl_vcpuconte
 {
     struct vcpu_guest_context *c;
     struct vcpu *v;
-    long rc;
+    long rc = context_op_start(d, vc, &v, &c);
 
-    if (vc->vcpu >= d->max_vcpus || !(v = d->vcpus[vc->vcpu]))
-        return -ESRCH;
-    /* its registers are only in one place while it is off every CPU */
-    if (!__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) || v->processor >= 0)
-        return -EBUSY;
-    if (!vc->ctxt)
-        return -EINVAL;
-    c = xmalloc(struct vcpu_guest_context);
-    if (!c)
-        return -ENOMEM;
+    if (rc)
+        return rc;
     pv_vcpu_get_context(v, c);
     /* a suspended vCPU is down only because of the suspend */
     if (d->is_shutting_down && d->shutdown_code == SHUTDOWN_suspend &&

@@ -76,3 +76,23 @@ disk_rates() {
     done
     echo "write_mib_s=$(echo $w | tr ' ' '\n' | sort -n | sed -n 2p) read_mib_s=$(echo $r | tr ' ' '\n' | sort -n | sed -n 2p)"
 }
+
+# dom0's test scripts: a guest's id by name; waiting (bounded) for a store node's value.
+domid() { tern list | awk -v n="$1" '$1 == n { print $2 }'; }
+wait_store() { # wait_store PATH VALUE SECONDS
+    local n=0
+    until [ "$(tern xs read "$1" 2> /dev/null)" = "$2" ] || [ $n -ge $(($3 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
+    [ "$(tern xs read "$1" 2> /dev/null)" = "$2" ]
+}
+# memguard's progress in a guest's console log: the last pass it finished (0 before any),
+# and waiting (bounded) until it has finished pass N.
+last_pass() { # last_pass LOG
+    local p
+    p=$(grep "MEMGUARD pass=" "$1" 2> /dev/null | tail -n 1 | sed 's/.*pass=\([0-9]*\).*/\1/')
+    echo "${p:-0}"
+}
+wait_pass() { # wait_pass LOG N SECONDS
+    local n=0
+    while [ "$(last_pass "$1")" -lt "$2" ] && [ $n -lt $(($3 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
+    [ "$(last_pass "$1")" -ge "$2" ]
+}

@@ -15,11 +15,6 @@ wait_log() { # wait_log FILE PATTERN SECONDS
     while ! grep -q "$2" "$1" 2>/dev/null && [ $n -lt $(($3 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
     grep -q "$2" "$1" 2>/dev/null
 }
-wait_store() { # wait_store PATH VALUE SECONDS
-    n=0
-    until [ "$(tern xs read "$1" 2>/dev/null)" = "$2" ] || [ $n -ge $(($3 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
-    [ "$(tern xs read "$1" 2>/dev/null)" = "$2" ]
-}
 gone() { ! tern list | awk 'NR > 1 { print $1 }' | grep -qx "$1"; }
 check() { # check NAME ID ROUNDS MS [keep]
     out=$(timeout 600 /usr/lib/tern/tests/tern-check-logdirty "$2" "$3" "$4" $5 2>&1)

@@ -7,44 +7,29 @@
 . /tests/lib.sh
 log=/var/log/tern/guard.log
 cycles=${1:-20}
-wait_store() { # wait_store PATH VALUE SECONDS
-    n=0
-    until [ "$(tern xs read "$1" 2>/dev/null)" = "$2" ] || [ $n -ge $(($3 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
-    [ "$(tern xs read "$1" 2>/dev/null)" = "$2" ]
-}
-last_pass() {
-    p=$(grep "MEMGUARD pass=" $log 2> /dev/null | tail -n 1 | sed 's/.*pass=\([0-9]*\).*/\1/')
-    echo "${p:-0}"
-}
-wait_pass() { # wait_pass N SECONDS: until the guest has finished pass N
-    n=0
-    while [ "$(last_pass)" -lt "$1" ] && [ $n -lt $(($2 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
-    [ "$(last_pass)" -ge "$1" ]
-}
-domid() { tern list | awk -v n="$1" '$1 == n { print $2 }'; }
 ms() { sed -n "s/.*$1 \([0-9]*\) ms.*/\1/p"; }
 
 rm -f $log
 linux_cfg /tmp/guard.cfg guard 128 "tern.script=memguard" 'vcpus = 2'
 tern create /tmp/guard.cfg > /dev/null
-wait_store /local/domain/$(domid guard)/data/memguard running 240 && wait_pass 1 120 ||
+wait_store /local/domain/$(domid guard)/data/memguard running 240 && wait_pass $log 1 120 ||
     tern_result saverestore FAIL "memguard never started"
 done=0 saves= restores=
 while [ $done -lt $cycles ]; do
-    p=$(last_pass)
+    p=$(last_pass $log)
     out=$(tern save guard /tmp/guard.sav 2>&1) || { echo "$out"; break; }
     saves="$saves $(echo "$out" | ms save)"
     out=$(tern restore /tmp/guard.sav 2>&1) || { echo "$out"; break; }
     restores="$restores $(echo "$out" | sed -n 's/.* \([0-9]*\) ms$/\1/p')"
     # two whole passes after the restore: every page checked at least once since
-    wait_pass $((p + 2)) 120 || { echo "no pass after restore $done"; tail -n 5 $log; break; }
+    wait_pass $log $((p + 2)) 120 || { echo "no pass after restore $done"; tail -n 5 $log; break; }
     done=$((done + 1))
 done
 bad=$(grep -c "is wrong\|bad=[1-9]" $log)
 # the pass numbers go on across restores: the process kept its place
 order=$(grep "MEMGUARD pass=" $log | sed 's/.*pass=\([0-9]*\).*/\1/' | awk 'NR > 1 && $1 != prev + 1 { n++ } { prev = $1 } END { print n + 0 }')
 if [ $done -eq $cycles ] && [ "$bad" = 0 ] && [ "$order" = 0 ]; then
-    tern_result saverestore PASS "cycles=$done passes=$(last_pass) save_ms=$(echo $saves | tr ' ' ,) restore_ms=$(echo $restores | tr ' ' ,)"
+    tern_result saverestore PASS "cycles=$done passes=$(last_pass $log) save_ms=$(echo $saves | tr ' ' ,) restore_ms=$(echo $restores | tr ' ' ,)"
 else
     tail -n 20 $log
     tern_result saverestore FAIL "cycles=$done of $cycles, bad=$bad, out-of-order=$order"
@@ -58,11 +43,11 @@ else
 fi
 
 # a checkpoint: the guest carries on in the same domain
-id=$(domid guard) p=$(last_pass)
-if tern save guard /tmp/guard.sav -c > /dev/null && [ "$(domid guard)" = "$id" ] && wait_pass $((p + 2)) 120; then
-    tern_result checkpoint PASS "domain $id carried on to pass $(last_pass)"
+id=$(domid guard) p=$(last_pass $log)
+if tern save guard /tmp/guard.sav -c > /dev/null && [ "$(domid guard)" = "$id" ] && wait_pass $log $((p + 2)) 120; then
+    tern_result checkpoint PASS "domain $id carried on to pass $(last_pass $log)"
 else
-    tern_result checkpoint FAIL "domain $(domid guard), last pass $(last_pass)"
+    tern_result checkpoint FAIL "domain $(domid guard), last pass $(last_pass $log)"
 fi
 
 # damaged files: refused, and no domain is made

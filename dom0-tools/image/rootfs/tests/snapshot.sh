@@ -8,37 +8,22 @@ export TERN_STORE=/var/lib/tern/store
 mkdir -p $TERN_STORE
 grep -q " $TERN_STORE " /proc/mounts || mount -t tmpfs -o size=192m tmpfs $TERN_STORE
 log=/var/log/tern/guard.log
-last_pass() {
-    p=$(grep "MEMGUARD pass=" ${2:-$log} 2> /dev/null | tail -n 1 | sed 's/.*pass=\([0-9]*\).*/\1/')
-    echo "${p:-0}"
-}
-wait_pass() { # wait_pass N SECONDS [LOG]
-    n=0
-    while [ "$(last_pass x $3)" -lt "$1" ] && [ $n -lt $(($2 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
-    [ "$(last_pass x $3)" -ge "$1" ]
-}
-domid() { tern list | awk -v n="$1" '$1 == n { print $2 }'; }
-wait_store() { # wait_store PATH VALUE SECONDS
-    n=0
-    until [ "$(tern xs read "$1" 2>/dev/null)" = "$2" ] || [ $n -ge $(($3 * 10)) ]; do n=$((n + 1)); sleep 0.1; done
-    [ "$(tern xs read "$1" 2>/dev/null)" = "$2" ]
-}
 bad() { grep -c "is wrong\|bad=[1-9]" ${1:-$log}; }
 
 rm -rf $TERN_STORE/* $log /var/log/tern/twin.log
 linux_cfg /tmp/guard.cfg guard 128 "tern.script=memguard tern.memguard=8M" 'vcpus = 2'
 tern create /tmp/guard.cfg > /dev/null
-wait_store /local/domain/$(domid guard)/data/memguard running 240 && wait_pass 1 120 ||
+wait_store /local/domain/$(domid guard)/data/memguard running 240 && wait_pass $log 1 120 ||
     tern_result snapshot FAIL "memguard never started"
 id=$(domid guard)
 ok=1 details=
 for s in s1 s2; do
-    eval "start_$s=$(last_pass)"
+    eval "start_$s=$(last_pass $log)"
     out=$(tern snapshot guard $s 2>&1) || { echo "$out"; ok=0; break; }
     echo "$out"
-    eval "pass_$s=$(last_pass)"
+    eval "pass_$s=$(last_pass $log)"
     details="$details $s:$(echo "$out" | sed -n 's/.*stopped \([0-9]*\) ms (suspend handshake \([0-9]*\) ms).*/pause=\1ms,handshake=\2ms/p')"
-    [ "$(domid guard)" = "$id" ] && wait_pass $(($(last_pass) + 2)) 120 || { ok=0; break; }
+    [ "$(domid guard)" = "$id" ] && wait_pass $log $(($(last_pass $log) + 2)) 120 || { ok=0; break; }
 done
 if [ $ok = 1 ] && [ "$(bad)" = 0 ]; then
     tern_result snapshot PASS "the guest ran on in domain $id through 2 snapshots;$details"
@@ -54,7 +39,7 @@ n=$(tern snapshot-list guard | grep -c "^s[12] ")
 # rollback to s1: the passes go back to where s1 was taken (between the passes seen when
 # the snapshot began and when it ended) and carry on. The old guest prints on until it is
 # destroyed; the restored one's first line is where the numbers drop.
-before=$(last_pass)
+before=$(last_pass $log)
 lines=$(wc -l < $log)
 after() { tail -n +$((lines + 1)) $log | grep "MEMGUARD pass=" | sed 's/.*pass=\([0-9]*\).*/\1/' |
           awk 'prev && $1 < prev { found = 1 } found { print } { prev = $1 }'; }
@@ -77,9 +62,9 @@ fi
 # a second guest from s2, beside the first
 if out=$(tern restore --snapshot s2 --name twin 2>&1); then
     echo "$out"
-    wait_pass $((pass_s2 + 3)) 240 /var/log/tern/twin.log && [ "$(bad /var/log/tern/twin.log)" = 0 ] &&
+    wait_pass /var/log/tern/twin.log $((pass_s2 + 3)) 240 && [ "$(bad /var/log/tern/twin.log)" = 0 ] &&
         [ -n "$(domid guard)" ] && tern_result snapshot_restore PASS "$out" ||
-        tern_result snapshot_restore FAIL "twin at pass $(last_pass x /var/log/tern/twin.log)"
+        tern_result snapshot_restore FAIL "twin at pass $(last_pass /var/log/tern/twin.log)"
 else
     tern_result snapshot_restore FAIL "$out"
 fi

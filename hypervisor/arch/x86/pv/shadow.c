@@ -474,40 +474,36 @@ static int enable(struct domain *d)
     return rc;
 }
 
-static int disable(struct domain *d)
+/* Log-dirty off for a domain none of whose vCPUs is on a CPU (paused or dying): no CPU
+ * has its CR3 in a shadow, and each switch away flushed them. */
+static void shadows_off(struct domain *d)
 {
     struct pv_shadow *s;
     unsigned long flags;
 
-    if (!d->shadow)
-        return 0;
-    domain_pause(d);
     spin_lock_irqsave(&shadow_lock, flags);
     s = d->shadow;
     d->shadow = NULL;
     if (s)
         shadow_domains--;
     spin_unlock_irqrestore(&shadow_lock, flags);
-    /* paused: no CPU has its CR3 in a shadow, and each switch away flushed them */
     if (s)
         free_all(s);
+}
+
+static int disable(struct domain *d)
+{
+    if (!d->shadow)
+        return 0;
+    domain_pause(d);
+    shadows_off(d);
     domain_unpause(d);
     return 0;
 }
 
 void pv_shadow_domain_destroy(struct domain *d)
 {
-    struct pv_shadow *s;
-    unsigned long flags;
-
-    spin_lock_irqsave(&shadow_lock, flags);
-    s = d->shadow;
-    d->shadow = NULL;
-    if (s)
-        shadow_domains--;
-    spin_unlock_irqrestore(&shadow_lock, flags);
-    if (s)
-        free_all(s);
+    shadows_off(d);
 }
 
 /* CLEAN and PEEK: the bitmap to the caller's buffer; CLEAN also starts a new round. */
