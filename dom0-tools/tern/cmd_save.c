@@ -23,11 +23,12 @@
 
 static int save_usage(FILE *f)
 {
-    fprintf(f, "usage: tern save DOMAIN FILE [-c] [-z LEVEL] [-t MS]\n"
+    fprintf(f, "usage: tern save DOMAIN FILE [-c] [-z LEVEL] [-t MS] [--json]\n"
                "Suspend the guest, write its memory, vCPUs and config to FILE and destroy it;\n"
                "-c lets it carry on instead (a checkpoint). -z: zlib level 1-9 (default 0: raw, the\n"
                "fastest under emulation; see docs/save-restore.md).\n"
-               "-t: how long the guest has to answer the suspend request (default 30000 ms).\n");
+               "-t: how long the guest has to answer the suspend request (default 30000 ms).\n"
+               "--json: the figures (pages, bytes, times) as JSON on stdout.\n");
     return CLI_USAGE;
 }
 
@@ -53,8 +54,8 @@ char *read_text(const char *path, size_t *len)
 
 /* The stream into FILE: written under a temporary name and renamed when complete. */
 static int write_file(struct ctrl *c, uint16_t id, const char *config, size_t clen, const char *file,
-                      int level, struct save_stats *st, struct tern_writer_stats *ws, char *why,
-                      size_t len)
+                      int level, struct save_stats *st, struct tern_writer_stats *ws, struct cli_progress *pg,
+                      char *why, size_t len)
 {
     struct tern_writer_params p = { .level = level };
     struct tern_transport *t = NULL;
@@ -70,7 +71,7 @@ static int write_file(struct ctrl *c, uint16_t id, const char *config, size_t cl
     }
     if ((rc = tern_transport_fd(&t, fd, true)) || (rc = tern_writer_open(&w, t, &p))) {
         snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
-    } else if (!(rc = save_domain(c, id, config, clen, w, st, why, len)) &&
+    } else if (!(rc = save_domain(c, id, config, clen, w, st, pg, why, len)) &&
                (rc = tern_writer_finish(w))) {
         snprintf(why, len, "finishing the stream: %s", tern_writer_error(w)->msg);
     }
@@ -111,7 +112,8 @@ int cmd_save(int argc, char **argv)
     struct tern_writer_stats ws = { 0 };
     struct ctrl c;
     char why[512];
-    int checkpoint = 0, level = 0, timeout = SUSPEND_TIMEOUT_MS, rc, back;
+    int checkpoint = 0, level = 0, timeout = SUSPEND_TIMEOUT_MS, json = 0, rc, back;
+    struct cli_progress pg;
     char *config;
     size_t clen = 0;
     uint16_t id;
@@ -122,6 +124,8 @@ int cmd_save(int argc, char **argv)
             checkpoint = 1;
         else if (!strcmp(argv[i], "-z") && i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9' && !argv[i + 1][1])
             level = argv[++i][0] - '0';
+        else if (!strcmp(argv[i], "--json"))
+            json = 1;
         else if (!strcmp(argv[i], "-t") && i + 1 < argc && atoi(argv[i + 1]) > 0)
             timeout = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
@@ -157,7 +161,9 @@ int cmd_save(int argc, char **argv)
     }
     t1 = now_ms();
     if (!(rc = ctrl_domain_pause(&c, id))) {
-        rc = write_file(&c, id, config, clen, file, level, &st, &ws, why, sizeof(why));
+        progress_init(&pg, "save", !json);
+        rc = write_file(&c, id, config, clen, file, level, &st, &ws, &pg, why, sizeof(why));
+        progress_done(&pg);
         ctrl_domain_unpause(&c, id);
     } else {
         snprintf(why, sizeof(why), "cannot pause it: %s", strerror(-rc));
@@ -172,7 +178,23 @@ int cmd_save(int argc, char **argv)
     } else {
         destroy_guest(&c, id);
     }
-    if (!rc)
+    if (!rc && json) {
+        struct cli_json j;
+        json_init(&j, stdout);
+        json_obj(&j, NULL);
+        json_str(&j, "domain", ds.name);
+        json_str(&j, "file", file);
+        json_u64(&j, "pages", st.pages);
+        json_u64(&j, "page_tables", st.page_tables);
+        json_u64(&j, "vcpus", st.vcpus);
+        json_u64(&j, "page_bytes", ws.page_bytes);
+        json_u64(&j, "bytes_written", ws.wire_bytes);
+        json_num(&j, "compression_ratio", ws.wire_bytes ? (double)ws.page_bytes / (double)ws.wire_bytes : 0);
+        json_u64(&j, "zero_pages", ws.zero_pages);
+        json_num(&j, "suspend_ms", t1 - t0);
+        json_num(&j, "save_ms", t2 - t1);
+        json_end(&j, '}');
+    } else if (!rc)
         printf("saved %s to %s: %llu pages (%llu page tables), %u vCPUs, %.1f MiB written; "
                "suspend %.0f ms, save %.0f ms\n", ds.name, file, (unsigned long long)st.pages,
                (unsigned long long)st.page_tables, st.vcpus, (double)ws.wire_bytes / (1 << 20), t1 - t0,

@@ -6,6 +6,7 @@
  * of the PV suspend record), so that a restore can place the guest anywhere.
  */
 #include "save.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -38,6 +39,8 @@ struct saver {
     bool live;              /* the guest runs: a table may change while it is read */
     xen_domctl_getdomaininfo_t info;
     struct save_stats st;
+    void (*progress)(void *arg, uint64_t done, uint64_t total);
+    void *progress_arg;
     char *why;
     size_t len;
 };
@@ -280,6 +283,12 @@ out:
     return rc;
 }
 
+void save_set_progress(struct saver *s, void (*fn)(void *arg, uint64_t done, uint64_t total), void *arg)
+{
+    s->progress = fn;
+    s->progress_arg = arg;
+}
+
 uint64_t save_nr_pfns(const struct saver *s)
 {
     return s->p2m.nr;
@@ -303,6 +312,8 @@ int save_pages(struct saver *s, const uint8_t *bitmap, bool live)
         if (n == BATCH) {
             rc = save_batch(s, want, n);
             n = 0;
+            if (s->progress)
+                s->progress(s->progress_arg, pfn + 1, s->p2m.nr);
         }
     }
     if (!rc && n)
@@ -340,11 +351,13 @@ void save_free(struct saver *s, struct save_stats *st)
 }
 
 int save_domain(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
-                struct tern_writer *w, struct save_stats *st, char *why, size_t len)
+                struct tern_writer *w, struct save_stats *st, void *progress, char *why, size_t len)
 {
     struct saver *s;
     int rc = save_begin(c, domid, config, config_len, w, &s, why, len);
 
+    if (!rc && progress)
+        save_set_progress(s, progress_cb, progress);
     if (!rc)
         rc = save_pages(s, NULL, false);
     if (!rc)

@@ -25,14 +25,17 @@ int save_begin(struct ctrl *c, uint16_t domid, const char *config, size_t config
                struct tern_writer *w, struct saver **out, char *why, size_t len);
 uint64_t save_nr_pfns(const struct saver *s);
 int save_pages(struct saver *s, const uint8_t *bitmap, bool live);
+/* Called after each batch with pages done and the pfns in all (a progress bar). */
+void save_set_progress(struct saver *s, void (*fn)(void *arg, uint64_t done, uint64_t total), void *arg);
 int save_end(struct saver *s);
 void save_free(struct saver *s, struct save_stats *st);
 
-/* The domain must be shut down for suspend (suspend_domain) and paused. Writes the records
+/* progress (NULL, or a struct cli_progress) is drawn as pages go.
+ * The domain must be shut down for suspend (suspend_domain) and paused. Writes the records
  * after the stream header: DOMAIN_HEADER (with config, len bytes), P2M_LAYOUT, every page,
  * the vCPUs, shared_info; the caller finishes the writer. 0 or -errno with why. */
 int save_domain(struct ctrl *c, uint16_t domid, const char *config, size_t config_len,
-                struct tern_writer *w, struct save_stats *st, char *why, size_t len);
+                struct tern_writer *w, struct save_stats *st, void *progress, char *why, size_t len);
 
 struct restore_result {
     uint16_t domid;

@@ -44,10 +44,11 @@ fi
 
 # a checkpoint: the guest carries on in the same domain
 id=$(domid guard) p=$(last_pass $log)
-if tern save guard /tmp/guard.sav -c > /dev/null && [ "$(domid guard)" = "$id" ] && wait_pass $log $((p + 2)) 120; then
-    tern_result checkpoint PASS "domain $id carried on to pass $(last_pass $log)"
+if tern save guard /tmp/guard.sav -c --json > /tmp/save.json && [ "$(domid guard)" = "$id" ] &&
+   wait_pass $log $((p + 2)) 120 && grep -q '"pages":32768,' /tmp/save.json && grep -q '"save_ms":' /tmp/save.json; then
+    tern_result checkpoint PASS "domain $id carried on to pass $(last_pass $log); $(cat /tmp/save.json)"
 else
-    tern_result checkpoint FAIL "domain $(domid guard), last pass $(last_pass $log)"
+    tern_result checkpoint FAIL "domain $(domid guard), last pass $(last_pass $log); $(cat /tmp/save.json)"
 fi
 
 # damaged files: refused, and no domain is made
