@@ -72,7 +72,7 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
                    struct snapshot_report *rep, char *why, size_t len)
 {
     struct saver *s = NULL;
-    uint8_t *bitmap = NULL, *pending = NULL;
+    uint8_t *bitmap = NULL;
     uint64_t nbits, dirty = 0;
     bool suspended = false, paused = false;
     double t_stop;
@@ -86,7 +86,7 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
     if ((rc = save_begin(c, id, config, clen, w, &s, why, len)))
         goto out;
     nbits = save_nr_pfns(s);
-    if (!(bitmap = calloc(1, nbits / 8 + 1)) || !(pending = calloc(1, nbits / 8 + 1))) {
+    if (!(bitmap = calloc(1, nbits / 8 + 1))) {
         rc = -ENOMEM;
         snprintf(why, len, "no memory");
         goto out;
@@ -106,12 +106,11 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
     if ((rc = ctrl_domain_pause(c, id)))
         goto out;
     paused = true;
+    /* the pages written since round 0 began, and the tables it had to leave */
     if ((rc = clean(c, id, bitmap, nbits, &dirty)))
         goto out;
-    for (uint64_t i = 0; i < nbits / 8 + 1; i++)
-        pending[i] |= bitmap[i];
-    rep->round_pages[rep->rounds++] = count_bits(pending, nbits);
-    if (!(rc = save_pages(s, pending, false)))
+    rep->round_pages[rep->rounds++] = dirty;
+    if (!(rc = save_pages(s, bitmap, false)))
         rc = save_end(s);
 out:
     if (rc && !why[0])
@@ -128,7 +127,6 @@ out:
     ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_OFF, NULL, NULL, NULL);
     save_free(s, &rep->save);
     free(bitmap);
-    free(pending);
     return rc;
 }
 
