@@ -23,6 +23,7 @@
 #include "../lib/foreign/foreign.h"
 #include "config.h"
 #include "state.h"
+#include "vif.h"
 #include "xsdom.h"
 #include <public/memory.h>
 #include <public/event_channel.h>
@@ -540,7 +541,8 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
         (rc = fix_shared_info(r, info.shared_info_frame)) || (rc = pin_tables(r)) ||
         (rc = set_vcpus(r, r->mfn[r->vcpu[0].user_regs.rdx])))
         return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
-    if ((rc = xsdom_setup(cfg, &b, r->why, r->len)))
+    /* the devices come back as at create: store entries, then the vifs into their bridges */
+    if ((rc = xsdom_setup(cfg, &b, r->why, r->len)) || (rc = vif_hotplug(cfg, r->domid, r->why, r->len)))
         return rc;
     memset(&st, 0, sizeof(st));
     snprintf(st.name, sizeof(st.name), "%s", cfg->name);

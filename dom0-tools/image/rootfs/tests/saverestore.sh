@@ -92,4 +92,5 @@ else
     tern_result save_unanswered FAIL "rc=$rc state=$state"
 fi
 tern xs write /local/domain/$(domid deaf)/data/stop 1
+sh /tests/savetcp.sh
 exit 0
