@@ -9,6 +9,7 @@
 
 #include "../lib/ctrl/ctrl.h"
 #include "cli.h"
+#include "guard.h"
 #include "monitor.h"
 #include "save.h"
 #include "snapshot.h"
@@ -117,6 +118,7 @@ int cmd_save(int argc, char **argv)
     char *config;
     size_t clen = 0;
     uint16_t id;
+    struct guard g;
     double t0, t1, t2;
 
     for (int i = 1; i < argc; i++) {
@@ -154,13 +156,21 @@ int cmd_save(int argc, char **argv)
         free(config);
         return CLI_FAIL;
     }
+    if ((rc = guard_start(&g, id, "save"))) {
+        cli_err("save %s: cannot start the guest's guardian: %s", ds.name, strerror(-rc));
+        goto out;
+    }
     t0 = now_ms();
+    guard_step(&g, GUARD_SUSPEND);
     if ((rc = suspend_domain(&c, id, timeout, why, sizeof(why)))) {
+        guard_end(&g); /* the request was taken back */
         cli_err("save %s: %s", ds.name, why);
         goto out;
     }
     t1 = now_ms();
+    guard_step(&g, GUARD_PAUSE);
     if (!(rc = ctrl_domain_pause(&c, id))) {
+        guard_kill_point("save-paused");
         progress_init(&pg, "save", !json);
         rc = write_file(&c, id, config, clen, file, level, &st, &ws, &pg, why, sizeof(why));
         progress_done(&pg);
@@ -168,16 +178,19 @@ int cmd_save(int argc, char **argv)
     } else {
         snprintf(why, sizeof(why), "cannot pause it: %s", strerror(-rc));
     }
+    guard_step(&g, GUARD_UNPAUSED);
     t2 = now_ms();
     if (rc || checkpoint) {
         /* a failed save loses nothing: the guest carries on where it stopped */
         if ((back = resume_domain(&c, id)))
             cli_err("save %s: and it cannot be resumed: %s", ds.name, strerror(-back));
+        guard_step(&g, GUARD_RESUMED);
         if (rc)
             cli_err("save %s: %s; the guest carries on", ds.name, why);
     } else {
         destroy_guest(&c, id);
     }
+    guard_end(&g);
     if (!rc && json) {
         struct cli_json j;
         json_init(&j, stdout);

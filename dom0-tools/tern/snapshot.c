@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../lib/ctrl/ctrl.h"
+#include "guard.h"
 #include "save.h"
 #include "state.h"
 #include "suspend.h"
@@ -69,7 +70,7 @@ static int clean(struct ctrl *c, uint16_t id, uint8_t *bitmap, uint64_t nbits, u
 
 /* The live part and the stop, into writer w. */
 static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen, struct tern_writer *w,
-                   struct snapshot_report *rep, char *why, size_t len)
+                   struct guard *g, struct snapshot_report *rep, char *why, size_t len)
 {
     struct saver *s = NULL;
     uint8_t *bitmap = NULL;
@@ -78,7 +79,9 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
     double t_stop;
     int rc, back;
 
+    guard_step(g, GUARD_LOGDIRTY);
     if ((rc = ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY, NULL, NULL, NULL))) {
+        guard_step(g, GUARD_LOGDIRTY_OFF); /* (someone else's, if it was on already) */
         snprintf(why, len, rc == -EBUSY ? "it is in log-dirty mode already (a snapshot or migration "
                                           "under way?)" : "cannot turn on log-dirty: %s", strerror(-rc));
         return rc;
@@ -96,35 +99,48 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
         goto out;
     rep->rounds = 1;
     rep->round_pages[0] = nbits;
+    guard_kill_point("snapshot-live");
     /* the stop: the guest suspends, the rest is copied, it resumes where it was */
     double t_req = now_ms();
-    if ((rc = suspend_domain(c, id, SUSPEND_TIMEOUT_MS, why, len)))
+    guard_step(g, GUARD_SUSPEND);
+    if ((rc = suspend_domain(c, id, SUSPEND_TIMEOUT_MS, why, len))) {
+        guard_step(g, GUARD_RESUMED); /* the request was taken back */
         goto out;
+    }
     suspended = true;
+    guard_kill_point("snapshot-suspended");
     t_stop = now_ms();
     rep->handshake_ms = t_stop - t_req;
-    if ((rc = ctrl_domain_pause(c, id)))
+    guard_step(g, GUARD_PAUSE);
+    if ((rc = ctrl_domain_pause(c, id))) {
+        guard_step(g, GUARD_UNPAUSED);
         goto out;
+    }
     paused = true;
     /* the pages written since round 0 began, and the tables it had to leave */
     if ((rc = clean(c, id, bitmap, nbits, &dirty)))
         goto out;
     rep->round_pages[rep->rounds++] = dirty;
+    guard_kill_point("snapshot-stopped");
     if (!(rc = save_pages(s, bitmap, false)))
         rc = save_end(s);
 out:
     if (rc && !why[0])
         snprintf(why, len, "%s", strerror(-rc));
-    if (paused)
+    if (paused) {
         ctrl_domain_unpause(c, id);
+        guard_step(g, GUARD_UNPAUSED);
+    }
     if (suspended) {
         if ((back = resume_domain(c, id)) && !rc) {
             rc = back;
             snprintf(why, len, "the guest cannot be resumed: %s", strerror(-back));
         }
         rep->pause_ms = now_ms() - t_stop;
+        guard_step(g, GUARD_RESUMED);
     }
     ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_OFF, NULL, NULL, NULL);
+    guard_step(g, GUARD_LOGDIRTY_OFF);
     save_free(s, &rep->save);
     free(bitmap);
     return rc;
@@ -141,6 +157,7 @@ int snapshot_domain(struct ctrl *c, uint16_t id, const char *name, const char *c
     struct tern_transport *t = NULL;
     struct tern_writer *w = NULL;
     struct tern_writer_params p = { .level = 0, .queue_depth = QUEUE_DEPTH };
+    struct guard g;
     pthread_t thr;
     int fds[2], rc;
 
@@ -156,10 +173,17 @@ int snapshot_domain(struct ctrl *c, uint16_t id, const char *name, const char *c
         snprintf(why, len, "cannot open the store %s: %s", store_dir, msg);
         return rc;
     }
+    /* before the importer's thread: the guardian is a fork */
+    if ((rc = guard_start(&g, id, "snapshot"))) {
+        store_close(im.store);
+        snprintf(why, len, "cannot start the guest's guardian: %s", strerror(-rc));
+        return rc;
+    }
     im.meta = &meta;
     if (pipe(fds)) {
         rc = -errno;
         store_close(im.store);
+        guard_end(&g);
         snprintf(why, len, "cannot make a pipe: %s", strerror(errno));
         return rc;
     }
@@ -168,6 +192,7 @@ int snapshot_domain(struct ctrl *c, uint16_t id, const char *name, const char *c
         close(fds[0]);
         close(fds[1]);
         store_close(im.store);
+        guard_end(&g);
         snprintf(why, len, "cannot start the importer");
         return -EAGAIN;
     }
@@ -177,12 +202,13 @@ int snapshot_domain(struct ctrl *c, uint16_t id, const char *name, const char *c
         snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
     } else if ((rc = tern_writer_open(&w, t, &p))) {
         snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
-    } else if (!(rc = capture(c, id, config, clen, w, rep, why, len)) && (rc = tern_writer_finish(w))) {
+    } else if (!(rc = capture(c, id, config, clen, w, &g, rep, why, len)) && (rc = tern_writer_finish(w))) {
         snprintf(why, len, "finishing the stream: %s", tern_writer_error(w)->msg);
     }
     tern_writer_free(w);
     if (t)
         tern_transport_close(t, NULL); /* the importer sees the end (or a broken stream) */
+    guard_end(&g); /* the guest runs as before, whatever the store makes of the stream */
     pthread_join(thr, NULL);
     rep->total_ms = now_ms() - t0;
     rep->store = im.st;

@@ -26,8 +26,7 @@ static void nap(void)
     nanosleep(&t, NULL);
 }
 
-/* The shutdown code when the domain is shut down, -1 while it runs, -errno when gone. */
-static int shutdown_code(struct ctrl *c, uint16_t domid)
+int domain_shutdown_code(struct ctrl *c, uint16_t domid)
 {
     xen_domctl_getdomaininfo_t info;
     int rc = ctrl_domain_info(c, domid, &info);
@@ -62,7 +61,7 @@ int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, si
     }
     /* the guest takes the request by rewriting the node, then suspends */
     while (now_ms() < end) {
-        if ((code = shutdown_code(c, domid)) >= 0 || code < -1)
+        if ((code = domain_shutdown_code(c, domid)) >= 0 || code < -1)
             break;
         if (!acked) {
             if (xs_read(&x, 0, path, &v, &vlen)) {
@@ -74,7 +73,7 @@ int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, si
         }
         nap();
     }
-    code = shutdown_code(c, domid);
+    code = domain_shutdown_code(c, domid);
     if (code == -1 && !acked) {
         /* take the request back, unless the guest took it at the last moment */
         if (!xs_read(&x, 0, path, &v, &vlen)) {

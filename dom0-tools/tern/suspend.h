@@ -16,6 +16,8 @@ int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, si
 /* Resumes a suspended domain in place: its suspend hypercall returns 1 ("cancelled"), so
  * the guest carries on with its devices as they were. 0 or -errno. */
 int resume_domain(struct ctrl *c, uint16_t domid);
+/* The shutdown code when the domain is shut down, -1 while it runs, -errno when gone. */
+int domain_shutdown_code(struct ctrl *c, uint16_t domid);
 /* Milliseconds on the monotonic clock. */
 double now_ms(void);
 

@@ -1,7 +1,8 @@
 # Live snapshots into the store of a guest running memguard: it keeps running in the same
 # domain through each; rollback returns it to a snapshot (its passes go back to that
 # point and carry on with no bad page); a second guest restored from a snapshot runs beside
-# it; snapshots of one guest share their unchanged pages; rm and the store's verify.
+# it; snapshots of one guest share their unchanged pages; rm and the store's verify. First,
+# snapshots and a save whose process is killed half-way (snapkill.sh).
 . /tests/lib.sh
 export TERN_STORE=/var/lib/tern/store
 # dom0's root is a tmpfs without room for a store: one of its own (on a host, the state disk)
@@ -15,6 +16,7 @@ linux_cfg /tmp/guard.cfg guard 128 "tern.script=memguard tern.memguard=8M" 'vcpu
 tern create /tmp/guard.cfg > /dev/null
 wait_store /local/domain/$(domid guard)/data/memguard running 240 && wait_pass $log 1 120 ||
     tern_result snapshot FAIL "memguard never started"
+. /tests/snapkill.sh
 id=$(domid guard)
 ok=1 details=
 for s in s1 s2; do
