@@ -94,6 +94,23 @@ static long fuzz_one(struct call *c, unsigned int op, uint8_t *arg)
         d->domain = some_domain();
         if (rnd() % 2)
             memset(d->_pad, 0, sizeof(d->_pad));
+        if (rnd() % 8 == 0) {
+            /* frames copied out of any domain (copied in only where no guest lives) */
+            d->cmd = XEN_DOMCTL_copy_frames;
+            d->u.copy_frames.num = (uint32_t)(rnd() % 4 ? rnd() % 8 : rnd());
+            /* 8 frames fit our buffer from its start; the other pointers are all bad */
+            d->u.copy_frames.buffer = some_pointer();
+            if (d->u.copy_frames.buffer - (uint64_t)(uintptr_t)buf < BUF)
+                d->u.copy_frames.buffer = (uint64_t)(uintptr_t)buf;
+            if (d->u.copy_frames.flags & XEN_DOMCTL_COPY_FRAMES_WRITE)
+                d->domain = rnd() % 2 ? DOMID_SELF : 0x7ff0;
+            if (rnd() % 2) {
+                uint64_t *f = (uint64_t *)(buf + BUF - 8192);
+                for (unsigned int i = 0; i < 8; i++)
+                    f[i] = rnd() % 4 ? rnd() % 0x40000 : rnd();
+                d->u.copy_frames.array = f;
+            }
+        }
         if (d->cmd == XEN_DOMCTL_createdomain && rnd() % 2) {
             memset(&d->u.createdomain, 0, sizeof(d->u.createdomain));
             d->u.createdomain.max_vcpus = (uint32_t)(rnd() % 10);

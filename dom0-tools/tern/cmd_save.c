@@ -58,7 +58,8 @@ static int write_file(struct ctrl *c, uint16_t id, const char *config, size_t cl
                       int level, struct save_stats *st, struct tern_writer_stats *ws, struct cli_progress *pg,
                       char *why, size_t len)
 {
-    struct tern_writer_params p = { .level = level };
+    /* two batches in flight keep the stages busy; more only cost memory to set up */
+    struct tern_writer_params p = { .level = level, .queue_depth = 1 };
     struct tern_transport *t = NULL;
     struct tern_writer *w = NULL;
     char tmp[4096];

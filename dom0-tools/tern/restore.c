@@ -21,6 +21,7 @@
 #include "../lib/call/call.h"
 #include "../lib/ctrl/ctrl.h"
 #include "../lib/foreign/foreign.h"
+#include "../lib/frames/frames.h"
 #include "config.h"
 #include "state.h"
 #include "vif.h"
@@ -55,6 +56,9 @@ struct restorer {
     bool created;
     uint64_t *mfn;                     /* pfn -> new frame */
     uint16_t *copies;                  /* per pfn: copies in the stream not placed yet */
+    uint8_t *buf;                      /* a batch of pages on their way into the frames */
+    struct stat seen;                  /* the file as the first pass read it */
+    bool checked;                      /* ... and found every record sound */
 };
 
 static int fail(struct restorer *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -68,6 +72,24 @@ static int fail(struct restorer *r, int rc, const char *fmt, ...)
     return rc;
 }
 
+/* Whether the file at fd is not the one the first pass checked (true on that first pass):
+ * the same file, size and times, or else its checksums are verified again. */
+static bool file_changed(struct restorer *r, int fd)
+{
+    struct stat st;
+    bool same;
+
+    if (fstat(fd, &st))
+        return true;
+    same = r->checked && st.st_dev == r->seen.st_dev && st.st_ino == r->seen.st_ino &&
+           st.st_size == r->seen.st_size && st.st_mtim.tv_sec == r->seen.st_mtim.tv_sec &&
+           st.st_mtim.tv_nsec == r->seen.st_mtim.tv_nsec && st.st_ctim.tv_sec == r->seen.st_ctim.tv_sec &&
+           st.st_ctim.tv_nsec == r->seen.st_ctim.tv_nsec && S_ISREG(st.st_mode);
+    if (!r->checked)
+        r->seen = st;
+    return !same;
+}
+
 static int open_stream(struct restorer *r, const char *path, int *fd, struct tern_transport **t,
                        struct tern_reader **rd)
 {
@@ -79,7 +101,9 @@ static int open_stream(struct restorer *r, const char *path, int *fd, struct ter
         close(*fd);
         return fail(r, rc, "cannot read %s: %s", path, strerror(-rc));
     }
-    if ((rc = tern_reader_open(rd, *t))) {
+    if ((rc = tern_reader_open(rd, *t)) == 0 && !file_changed(r, *fd))
+        tern_reader_skip_checksums(*rd); /* read whole and checked by the first pass */
+    if (rc) {
         fail(r, rc, "%s is not a save file we can read: %s", path,
              *rd ? tern_reader_error(*rd)->msg : strerror(-rc));
         tern_reader_free(*rd);
@@ -214,7 +238,10 @@ static int scan(struct restorer *r, const char *path)
         return rc;
     for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
         r->npages += has_data(r, pfn);
-    return check_state(r);
+    if ((rc = check_state(r)))
+        return rc;
+    r->checked = true;
+    return 0;
 }
 
 static long alloc_unbound(struct restorer *r)
@@ -314,15 +341,35 @@ static int localise(struct restorer *r, uint64_t pfn, unsigned int level, uint64
     return 0;
 }
 
+/* r->buf into the n frames mfns: copied by the hypervisor, or mapped on one without
+ * copy_frames. */
+static int write_frames(struct restorer *r, const uint64_t *mfns, uint32_t n)
+{
+    uint64_t e[FRAMES_BATCH];
+    uint8_t *map;
+    int rc;
+
+    memcpy(e, mfns, n * sizeof(*e));
+    if ((rc = frames_copy(r->c, r->domid, e, n, r->buf, true)) != -ENOSYS)
+        return rc ? fail(r, rc, "cannot copy into the new domain's frames: %s", strerror(-rc)) : 0;
+    if (!(map = foreign_map(r->c->call, r->domid, PROT_READ | PROT_WRITE, mfns, n, NULL)))
+        return fail(r, -errno, "cannot map the new domain's frames: %s", strerror(errno));
+    memcpy(map, r->buf, (size_t)n * PAGE);
+    foreign_unmap(map, n);
+    return 0;
+}
+
 static int place_batch(struct restorer *r, const struct tern_record *rec)
 {
     uint64_t mfns[1024];
     uint32_t idx[1024], n = 0;
-    uint8_t *map;
     int rc = 0;
 
     for (uint32_t i = 0; i < rec->u.pages.count; i++) {
         uint64_t pfn = rec->u.pages.pfns[i];
+        if (pfn >= r->p2m_size)
+            return fail(r, -EPROTO, "pfn %#llx beyond the layout the first pass saw",
+                        (unsigned long long)pfn);
         /* only the last copy counts (live rounds send a page again when it changed) */
         if (r->copies[pfn] != UINT16_MAX && --r->copies[pfn])
             continue;
@@ -335,19 +382,16 @@ static int place_batch(struct restorer *r, const struct tern_record *rec)
     }
     if (!n)
         return 0;
-    if (!(map = foreign_map(r->c->call, r->domid, PROT_READ | PROT_WRITE, mfns, n, NULL)))
-        return fail(r, -errno, "cannot map the new domain's pages: %s", strerror(errno));
     for (uint32_t j = 0; j < n && !rc; j++) {
         uint32_t i = idx[j];
         uint64_t pfn = rec->u.pages.pfns[i];
-        uint8_t *dst = map + (size_t)j * PAGE;
+        uint8_t *dst = r->buf + (size_t)j * PAGE;
         unsigned int level = rec->u.pages.types[i] & 7;
         memcpy(dst, rec->u.pages.data[i], PAGE);
         if (level >= 1 && level <= 4)
             rc = localise(r, pfn, level, (uint64_t *)dst);
     }
-    foreign_unmap(map, n);
-    return rc;
+    return rc ?: write_frames(r, mfns, n);
 }
 
 static int place(struct restorer *r, const struct tern_record *rec)
@@ -533,7 +577,7 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
     if ((port = alloc_unbound(r)) < 0 || (b.store_port = (uint32_t)port, (port = alloc_unbound(r)) < 0))
         return fail(r, (int)port, "cannot make the store and console channels: %s", strerror((int)-port));
     b.console_port = (uint32_t)port;
-    if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))))
+    if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))) || !(r->buf = frames_buf_alloc(FRAMES_BATCH)))
         return fail(r, -ENOMEM, "no memory");
     if ((rc = populate(r)) || (rc = place_pages(r, path)) || (rc = fix_p2m(r)) ||
         (rc = ctrl_domain_info(r->c, r->domid, &info)) ||
@@ -610,6 +654,7 @@ out:
     free(r->type);
     free(r->mfn);
     free(r->copies);
+    frames_buf_free(r->buf, FRAMES_BATCH);
     free(r);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include "../lib/call/call.h"
 #include "../lib/ctrl/ctrl.h"
 #include "../lib/foreign/foreign.h"
+#include "../lib/frames/frames.h"
 #include "../lib/p2m/p2m.h"
 #include <tern/stream.h>
 
@@ -35,6 +36,7 @@ struct saver {
     uint64_t max_mfn;
     uint64_t *m2p;          /* the guest's frames: mfn -> pfn, P2M_INVALID for others */
     uint64_t *scratch;      /* page tables being translated, a batch of them */
+    uint8_t *buf;           /* a batch of frames as the hypervisor copies them */
     uint8_t *deferred;      /* pfns a live round could not send: the final one does */
     bool live;              /* the guest runs: a table may change while it is read */
     xen_domctl_getdomaininfo_t info;
@@ -61,6 +63,11 @@ static uint64_t pfn_of(const struct saver *s, uint64_t mfn)
     return mfn <= s->max_mfn ? s->m2p[mfn] : P2M_INVALID;
 }
 
+static size_t m2p_pages(const struct saver *s)
+{
+    return ((s->max_mfn + 1) * sizeof(uint64_t) + PAGE - 1) / PAGE;
+}
+
 static int build_m2p(struct saver *s)
 {
     struct xen_sysctl_physinfo pi;
@@ -69,7 +76,8 @@ static int build_m2p(struct saver *s)
     if (rc)
         return fail(s, rc, "cannot read the host's memory size: %s", strerror(-rc));
     s->max_mfn = pi.max_mfn;
-    if (!(s->m2p = malloc((s->max_mfn + 1) * sizeof(uint64_t))))
+    /* populated up front: a fault per page of it cost more than the saving itself */
+    if (!(s->m2p = frames_buf_alloc(m2p_pages(s))))
         return fail(s, -ENOMEM, "no memory for the frame map");
     memset(s->m2p, 0xff, (s->max_mfn + 1) * sizeof(uint64_t));
     for (uint64_t pfn = 0; pfn < s->p2m.nr; pfn++) {
@@ -84,36 +92,55 @@ static int build_m2p(struct saver *s)
     return 0;
 }
 
-/* The stream's page type for each frame, from the hypervisor's page types. */
-static int frame_types(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types)
+/* The stream's page type of a frame from its getpageframeinfo3 entry (type in the top bits). */
+static int stream_type(struct saver *s, uint64_t entry, uint64_t mfn, uint8_t *type)
 {
-    xen_pfn_t *buf = call_buf_alloc(s->c->call, n * sizeof(xen_pfn_t));
-    struct xen_domctl op = { .cmd = XEN_DOMCTL_getpageframeinfo3, .domain = s->domid };
+    uint64_t t = entry & XEN_DOMCTL_PFINFO_LTAB_MASK;
+
+    if (t == XEN_DOMCTL_PFINFO_XTAB)
+        return fail(s, -EPROTO, "frame %#llx of the guest's p2m is not its own", (unsigned long long)mfn);
+    *type = (uint8_t)((t & XEN_DOMCTL_PFINFO_LTABTYPE_MASK) >> XEN_DOMCTL_PFINFO_LTAB_SHIFT);
+    if (*type > TERN_PAGE_L4)
+        *type = TERN_PAGE_NORMAL;
+    if (*type && (t & XEN_DOMCTL_PFINFO_LPINTAB))
+        *type |= TERN_PAGE_PINNED;
+    return 0;
+}
+
+/* The n frames mfns and their stream types: copied by the hypervisor into s->buf, or on a
+ * hypervisor without copy_frames, mapped (*map, n pages, for the caller to unmap). */
+static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types, uint8_t **pages,
+                       uint8_t **map)
+{
+    uint64_t e[BATCH];
     int rc;
 
-    if (!buf)
-        return fail(s, -ENOMEM, "no memory for a hypercall buffer");
-    memcpy(buf, mfns, n * sizeof(*buf));
-    op.u.getpageframeinfo3.num = n;
-    op.u.getpageframeinfo3.array = buf;
-    rc = ctrl_domctl(s->c, &op);
-    for (size_t i = 0; !rc && i < n; i++) {
-        uint64_t t = buf[i] & XEN_DOMCTL_PFINFO_LTAB_MASK;
-        if (t == XEN_DOMCTL_PFINFO_XTAB) {
-            rc = fail(s, -EPROTO, "frame %#llx of the guest's p2m is not its own",
-                      (unsigned long long)mfns[i]);
-            break;
-        }
-        types[i] = (uint8_t)((t & XEN_DOMCTL_PFINFO_LTABTYPE_MASK) >> XEN_DOMCTL_PFINFO_LTAB_SHIFT);
-        if (types[i] > TERN_PAGE_L4)
-            types[i] = TERN_PAGE_NORMAL;
-        if (types[i] && (t & XEN_DOMCTL_PFINFO_LPINTAB))
-            types[i] |= TERN_PAGE_PINNED;
+    memcpy(e, mfns, n * sizeof(*e));
+    if (s->buf && !(rc = frames_copy(s->c, s->domid, e, n, s->buf, false))) {
+        *pages = s->buf;
+    } else if (s->buf && rc != -ENOSYS) {
+        return fail(s, rc, "cannot copy the guest's frames: %s", strerror(-rc));
+    } else {
+        xen_pfn_t *buf = call_buf_alloc(s->c->call, n * sizeof(xen_pfn_t));
+        struct xen_domctl op = { .cmd = XEN_DOMCTL_getpageframeinfo3, .domain = s->domid };
+        if (!buf)
+            return fail(s, -ENOMEM, "no memory for a hypercall buffer");
+        memcpy(buf, mfns, n * sizeof(*buf));
+        op.u.getpageframeinfo3.num = n;
+        op.u.getpageframeinfo3.array = buf;
+        rc = ctrl_domctl(s->c, &op);
+        memcpy(e, buf, n * sizeof(*e));
+        call_buf_free(s->c->call, buf, n * sizeof(xen_pfn_t));
+        if (rc)
+            return fail(s, rc, "cannot read the frames' types: %s", strerror(-rc));
+        if (!(*map = foreign_map(s->c->call, s->domid, PROT_READ, mfns, n, NULL)))
+            return fail(s, -errno, "cannot map the guest's frames: %s", strerror(errno));
+        *pages = *map;
     }
-    call_buf_free(s->c->call, buf, n * sizeof(xen_pfn_t));
-    if (rc && !s->why[0])
-        fail(s, rc, "cannot read page types: %s", strerror(-rc));
-    return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = stream_type(s, e[i], mfns[i], &types[i])))
+            return rc;
+    return 0;
 }
 
 /* A page table's copy with guest frame numbers in its entries. */
@@ -146,7 +173,7 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
     uint8_t types[BATCH], mtypes[BATCH];
     const void *data[BATCH];
     size_t nm = 0, idx[BATCH];
-    uint8_t *map = NULL;
+    uint8_t *map = NULL, *pages = NULL;
     int rc = 0;
 
     if (!n || n > BATCH)
@@ -160,18 +187,17 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
             mfns[nm++] = s->p2m.mfn[want[i]];
         }
     }
-    if (nm && (rc = frame_types(s, mfns, nm, mtypes)))
+    if (nm && (rc = read_frames(s, mfns, nm, mtypes, &pages, &map))) {
+        foreign_unmap(map, nm);
         return rc;
-    if (nm && !(map = foreign_map(s->c->call, s->domid, PROT_READ, mfns, nm, NULL)))
-        return fail(s, -errno, "cannot map the guest's pages at pfn %#llx: %s",
-                    (unsigned long long)want[0], strerror(errno));
+    }
     for (size_t j = 0; j < nm && !rc; j++) {
         size_t i = idx[j];
         unsigned int level = mtypes[j] & 7;
         types[i] = mtypes[j];
-        data[i] = map + j * PAGE;
+        data[i] = pages + j * PAGE;
         if (level) {
-            rc = normalise(s, pfns[i], level, map + j * PAGE, scratch + j * (PAGE / 8));
+            rc = normalise(s, pfns[i], level, pages + j * PAGE, scratch + j * (PAGE / 8));
             data[i] = scratch + j * (PAGE / 8);
             st->page_tables++;
             if (rc && s->live) {
@@ -186,8 +212,7 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
     }
     if (!rc && (rc = tern_writer_pages(w, pfns, types, data, n)))
         fail(s, rc, "writing pages: %s", tern_writer_error(w)->msg);
-    if (map)
-        foreign_unmap(map, nm);
+    foreign_unmap(map, nm);
     st->pages += nm;
     return rc;
 }
@@ -262,7 +287,7 @@ int save_begin(struct ctrl *c, uint16_t domid, const char *config, size_t config
                                                                 : strerror(-rc));
     if ((rc = build_m2p(s)))
         return rc;
-    if (!(s->scratch = malloc((size_t)BATCH * PAGE)) || !(s->deferred = calloc(1, s->p2m.nr / 8 + 1)) ||
+    if (!(s->buf = frames_buf_alloc(BATCH)) || !(s->scratch = malloc((size_t)BATCH * PAGE)) || !(s->deferred = calloc(1, s->p2m.nr / 8 + 1)) ||
         !(frames = malloc((s->p2m.nr_leaves + 1) * sizeof(*frames))))
         return fail(s, -ENOMEM, "no memory for the save");
     struct tern_domain_info d = { TERN_DOMAIN_X86_64_PV, s->info.max_pages * 4, s->info.max_vcpu_id + 1,
@@ -343,9 +368,10 @@ void save_free(struct saver *s, struct save_stats *st)
         return;
     if (st)
         *st = s->st;
+    frames_buf_free(s->buf, BATCH);
     free(s->scratch);
     free(s->deferred);
-    free(s->m2p);
+    frames_buf_free(s->m2p, m2p_pages(s));
     p2m_free(&s->p2m);
     free(s);
 }

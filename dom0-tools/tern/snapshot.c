@@ -3,8 +3,9 @@
  * One pre-copy round under log-dirty (every page as it is), then the short stop: the
  * suspend handshake, the pages dirtied meanwhile, the vCPUs, and the guest resumes in place
  * (its suspend hypercall answers "cancelled"). The stream goes through a pipe into the
- * store's importer, which hashes, deduplicates and compresses; the writer's queue is deep
- * enough to take the stop's pages in memory, so the guest does not wait for the store.
+ * store's importer, which hashes, deduplicates and compresses. The stop begins once the
+ * importer has taken round 0 in, and the writer's queue is deep enough to take the stop's
+ * pages in memory, so the guest does not wait for the store.
  * More pre-copy rounds would shorten the stop only for guests that write little, and each
  * would leave another version of every page it resends in the store.
  */
@@ -100,6 +101,11 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
     rep->rounds = 1;
     rep->round_pages[0] = nbits;
     guard_kill_point("snapshot-live");
+    /* the store takes round 0 in while the guest runs: the stop then waits on its own pages */
+    if ((rc = tern_writer_drain(w))) {
+        snprintf(why, len, "writing the stream: %s", tern_writer_error(w)->msg);
+        goto out;
+    }
     /* the stop: the guest suspends, the rest is copied, it resumes where it was */
     double t_req = now_ms();
     guard_step(g, GUARD_SUSPEND);

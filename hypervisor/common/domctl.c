@@ -96,33 +96,89 @@ static long create_domain(struct xen_domctl *op)
     return 0;
 }
 
+/* A frame's type bits as getpageframeinfo3 reports them; pg held by a reference. */
+static uint64_t frame_type_bits(struct page_info *pg)
+{
+    uint64_t t = page_get_type(pg), type;
+
+    if (t < PGT_l1_page_table || t > PGT_l4_page_table)
+        return XEN_DOMCTL_PFINFO_NOTAB;
+    type = (t >> PGT_type_shift) << XEN_DOMCTL_PFINFO_LTAB_SHIFT;
+    return (pg->type_info & PGT_pinned) ? type | XEN_DOMCTL_PFINFO_LPINTAB : type;
+}
+
+/* The frame mfn of d with a general reference, or NULL. */
+static struct page_info *get_frame(struct domain *d, uint64_t mfn)
+{
+    struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+
+    return pg && get_page(pg, d->domid) ? pg : NULL;
+}
+
 static long get_page_frame_info(struct domain *d, struct xen_domctl_getpageframeinfo3 *p)
 {
     if (p->num > PFINFO_BATCH)
         return -E2BIG;
     for (uint64_t i = 0; i < p->num; i++) {
-        uint64_t at = (uint64_t)p->array + i * sizeof(xen_pfn_t), mfn, type, t;
+        uint64_t at = (uint64_t)p->array + i * sizeof(xen_pfn_t), mfn;
         struct page_info *pg;
         if (copy_from_guest(&mfn, at, sizeof(mfn)))
             return -EFAULT;
         mfn &= ~(uint64_t)XEN_DOMCTL_PFINFO_LTAB_MASK;
-        pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
-        if (!pg || !get_page(pg, d->domid)) {
-            type = XEN_DOMCTL_PFINFO_XTAB;
+        if (!(pg = get_frame(d, mfn))) {
+            mfn |= XEN_DOMCTL_PFINFO_XTAB;
         } else {
-            t = page_get_type(pg);
-            type = t >= PGT_l1_page_table && t <= PGT_l4_page_table
-                       ? (t >> PGT_type_shift) << XEN_DOMCTL_PFINFO_LTAB_SHIFT
-                       : XEN_DOMCTL_PFINFO_NOTAB;
-            if (type != XEN_DOMCTL_PFINFO_NOTAB && (pg->type_info & PGT_pinned))
-                type |= XEN_DOMCTL_PFINFO_LPINTAB;
+            mfn |= frame_type_bits(pg);
             put_page(pg);
         }
-        mfn |= type;
         if (copy_to_guest(at, &mfn, sizeof(mfn)))
             return -EFAULT;
     }
     return 0;
+}
+
+/* One frame of a copy_frames into or out of the caller's buffer at buf. */
+static long copy_frame(struct domain *d, uint64_t at, uint64_t buf, bool write)
+{
+    uint64_t mfn;
+    struct page_info *pg;
+    long rc = 0;
+
+    if (copy_from_guest(&mfn, at, sizeof(mfn)))
+        return -EFAULT;
+    mfn &= ~(uint64_t)XEN_DOMCTL_PFINFO_LTAB_MASK;
+    if (!(pg = get_frame(d, mfn))) {
+        mfn |= XEN_DOMCTL_PFINFO_XTAB;
+        return write ? -EINVAL : copy_to_guest(at, &mfn, sizeof(mfn)) ? -EFAULT : 0;
+    }
+    uint8_t *va = __va((paddr_t)mfn << PAGE_SHIFT);
+    if (!write) {
+        mfn |= frame_type_bits(pg);
+        if (copy_to_guest(buf, va, PAGE_SIZE) || copy_to_guest(at, &mfn, sizeof(mfn)))
+            rc = -EFAULT;
+    } else if (get_page_type(pg, PGT_writable_page)) {
+        rc = -EBUSY; /* a page table or descriptor table: validated contents only */
+    } else {
+        rc = copy_from_guest(va, buf, PAGE_SIZE) ? -EFAULT : 0;
+        pv_shadow_frame_written(mfn);
+        put_page_type(pg);
+    }
+    put_page(pg);
+    return rc;
+}
+
+static long copy_frames(struct domain *d, const struct xen_domctl_copy_frames *p)
+{
+    bool write = p->flags & XEN_DOMCTL_COPY_FRAMES_WRITE;
+    long rc = 0;
+
+    if (p->num > PFINFO_BATCH)
+        return -E2BIG;
+    if (p->flags & ~XEN_DOMCTL_COPY_FRAMES_WRITE)
+        return -EINVAL;
+    for (uint64_t i = 0; i < p->num && !rc; i++)
+        rc = copy_frame(d, (uint64_t)p->array + i * sizeof(xen_pfn_t), p->buffer + i * PAGE_SIZE, write);
+    return rc;
 }
 
 /* The vCPU a get/set context names, off every CPU (its registers are in one place only
@@ -238,6 +294,8 @@ static long domain_op(struct xen_domctl *op, struct domain *d, bool *copy_back)
         return get_vcpu_info(d, &op->u.getvcpuinfo);
     case XEN_DOMCTL_getpageframeinfo3:
         return get_page_frame_info(d, &op->u.getpageframeinfo3);
+    case XEN_DOMCTL_copy_frames:
+        return d == self ? -EINVAL : copy_frames(d, &op->u.copy_frames);
     case XEN_DOMCTL_get_address_size:
         op->u.address_size.size = 64;
         *copy_back = true;

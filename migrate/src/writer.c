@@ -70,6 +70,7 @@ static int queue_record(struct tern_writer *w, uint32_t type, const void *body, 
 	memset(j->out + sizeof(h) + len, 0, tern_pad8(len));
 	h.crc = tern_crc32c(tern_crc32c(0, &h, sizeof(h)), body, len);
 	memcpy(j->out, &h, sizeof(h));
+	j->wire = j->out;
 	j->out_len = total;
 	j->kind = WJOB_RECORD;
 	j->rec_type = type;
@@ -225,6 +226,12 @@ int tern_writer_record(struct tern_writer *w, uint32_t type, const void *body, u
 	if (!(type & TERN_REC_OPTIONAL))
 		return tern_writer_reject(w, -EINVAL, type, "mandatory records have their own functions");
 	return tern_writer_emit(w, type, body, len);
+}
+
+int tern_writer_drain(struct tern_writer *w)
+{
+	int rc = tern_writer_flush_pages(w);
+	return rc ? rc : tern_wpipe_drain(w);
 }
 
 int tern_writer_finish(struct tern_writer *w)

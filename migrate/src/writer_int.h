@@ -9,14 +9,20 @@
 enum wjob_kind { WJOB_PAGES, WJOB_RECORD, WJOB_STOP };
 
 /* One record on its way to the wire.  Jobs are pooled and recycled. */
+/* Room before a job's pages for a PAGE_BATCH record's head: header, batch, entries. */
+#define WJOB_RAW_HEAD (sizeof(struct tern_rec_header) + sizeof(struct tern_rec_page_batch) + \
+		       (size_t)TERN_STREAM_BATCH_MAX * 8)
+
 struct wjob {
 	enum wjob_kind kind;
 	uint32_t rec_type;
 	uint32_t count;         /* WJOB_PAGES: entries used */
 	uint32_t ndata;         /* pages with data, packed in raw */
 	uint64_t entries[TERN_STREAM_BATCH_MAX];
-	uint8_t *raw;
+	uint8_t *raw;           /* inside rawbuf, after room for the record's head */
+	uint8_t *rawbuf;        /* WJOB_RAW_HEAD, the pages, 8 bytes of padding */
 	uint8_t *out;           /* complete record: header, body, padding */
+	const uint8_t *wire;    /* what goes out: out, or a raw batch in place in rawbuf */
 	size_t out_len, out_cap;
 };
 
@@ -69,6 +75,8 @@ int tern_wpipe_get(struct tern_writer *w, struct wjob **j);
 /* Hand a filled job to the pipeline (or encode and send it now). */
 int tern_wpipe_submit(struct tern_writer *w, struct wjob *j);
 /* Stop and join the threads; drain = let queued jobs reach the wire first. */
+/* Until every job queued so far is on the wire (0), or the sticky error. */
+int tern_wpipe_drain(struct tern_writer *w);
 int tern_wpipe_stop(struct tern_writer *w, bool drain);
 void tern_wpipe_free(struct tern_writer *w);
 /* Make sure j->out holds `len` bytes. */

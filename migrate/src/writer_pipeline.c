@@ -1,7 +1,10 @@
 /* Writer pipeline: caller fills batches, one thread compresses, one thread sends. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "writer_int.h"
+
+#define RAWBUF_LEN (WJOB_RAW_HEAD + (size_t)TERN_STREAM_BATCH_MAX * TERN_STREAM_PAGE_SIZE + 8)
 
 /*
  * Three stages joined by bounded FIFOs of job pointers: free -> compq ->
@@ -46,7 +49,7 @@ static int encode_pages(struct tern_writer *w, struct wjob *j)
 	size_t hdr = sizeof(struct tern_rec_header) + sizeof(struct tern_rec_page_batch) +
 		     (size_t)j->count * 8;
 	size_t raw_len = (size_t)j->ndata * TERN_STREAM_PAGE_SIZE;
-	if (tern_wjob_reserve(j, hdr + raw_len + 8))
+	if (w->zs_ready && raw_len && tern_wjob_reserve(j, hdr + raw_len + 8))
 		return -ENOMEM;
 	struct tern_rec_page_batch b = { .count = j->count, .raw_len = (uint32_t)raw_len };
 	size_t data_len = raw_len;
@@ -62,17 +65,18 @@ static int encode_pages(struct tern_writer *w, struct wjob *j)
 			data_len = w->zs.total_out;
 		}
 	}
-	if (b.encoding == TERN_ENC_RAW)
-		memcpy(j->out + hdr, j->raw, raw_len);
+	/* a raw batch goes out in place: its head written into the room before the pages */
+	uint8_t *rec = b.encoding == TERN_ENC_RAW ? j->raw - hdr : j->out;
 	b.data_len = (uint32_t)data_len;
 	uint32_t body_len = (uint32_t)(hdr - sizeof(struct tern_rec_header) + data_len);
 	struct tern_rec_header rh = { .type = TERN_REC_PAGE_BATCH, .length = body_len };
-	memcpy(j->out + sizeof(rh), &b, sizeof(b));
-	memcpy(j->out + sizeof(rh) + sizeof(b), j->entries, (size_t)j->count * 8);
+	memcpy(rec + sizeof(rh), &b, sizeof(b));
+	memcpy(rec + sizeof(rh) + sizeof(b), j->entries, (size_t)j->count * 8);
 	uint32_t pad = tern_pad8(body_len);
-	memset(j->out + sizeof(rh) + body_len, 0, pad);
-	rh.crc = tern_crc32c(tern_crc32c(0, &rh, sizeof(rh)), j->out + sizeof(rh), body_len);
-	memcpy(j->out, &rh, sizeof(rh));
+	memset(rec + sizeof(rh) + body_len, 0, pad);
+	rh.crc = tern_crc32c(tern_crc32c(0, &rh, sizeof(rh)), rec + sizeof(rh), body_len);
+	memcpy(rec, &rh, sizeof(rh));
+	j->wire = rec;
 	j->out_len = sizeof(rh) + body_len + pad;
 	pthread_mutex_lock(&w->lock);
 	if (b.encoding == TERN_ENC_RAW)
@@ -85,7 +89,7 @@ static int encode_pages(struct tern_writer *w, struct wjob *j)
 
 static int send_job(struct tern_writer *w, struct wjob *j)
 {
-	int rc = tern_transport_write(w->t, j->out, j->out_len);
+	int rc = tern_transport_write(w->t, j->wire, j->out_len);
 	if (rc) {
 		tern_wfail(w, rc, j->rec_type, w->wire_off, "sending failed: %s%s%s", strerror(-rc),
 			   w->t->err.code ? " - " : "", w->t->err.code ? w->t->err.msg : "");
@@ -145,6 +149,19 @@ static void *send_main(void *arg)
 	return NULL;
 }
 
+/*
+ * A job's page buffer, its pages allocated up front: where touching fresh memory is dear
+ * (a paravirtualised dom0 takes a trip through the hypervisor per page fault, under
+ * emulation some 50 us), faulting the pages in one by one as the first batches fill them
+ * cost more than the rest of a save.
+ */
+static uint8_t *rawbuf_alloc(void)
+{
+	void *p = mmap(NULL, RAWBUF_LEN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int tern_wpipe_start(struct tern_writer *w)
 {
 	unsigned depth = w->p.queue_depth ? w->p.queue_depth : 2;
@@ -158,9 +175,9 @@ int tern_wpipe_start(struct tern_writer *w)
 		return -ENOMEM;
 	w->freeq.cap = w->compq.cap = w->sendq.cap = cap;
 	for (unsigned i = 0; i < w->njobs; i++) {
-		w->jobs[i].raw = malloc((size_t)TERN_STREAM_BATCH_MAX * TERN_STREAM_PAGE_SIZE);
-		if (!w->jobs[i].raw)
+		if (!(w->jobs[i].rawbuf = rawbuf_alloc()))
 			return -ENOMEM;
+		w->jobs[i].raw = w->jobs[i].rawbuf + WJOB_RAW_HEAD;
 		q_push(&w->freeq, &w->jobs[i]);
 	}
 	if (w->p.level > 0) {
@@ -214,6 +231,16 @@ int tern_wpipe_submit(struct tern_writer *w, struct wjob *j)
 	return rc;
 }
 
+int tern_wpipe_drain(struct tern_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->threads && w->freeq.n < w->njobs && !w->failed)
+		pthread_cond_wait(&w->cond, &w->lock);
+	int rc = w->failed;
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
 int tern_wpipe_stop(struct tern_writer *w, bool drain)
 {
 	if (!w->threads)
@@ -235,7 +262,8 @@ int tern_wpipe_stop(struct tern_writer *w, bool drain)
 void tern_wpipe_free(struct tern_writer *w)
 {
 	for (unsigned i = 0; w->jobs && i < w->njobs; i++) {
-		free(w->jobs[i].raw);
+		if (w->jobs[i].rawbuf)
+			munmap(w->jobs[i].rawbuf, RAWBUF_LEN);
 		free(w->jobs[i].out);
 	}
 	free(w->jobs);

@@ -157,6 +157,24 @@ struct xen_domctl_getpageframeinfo3 {
 };
 XEN_ABI_SIZE(struct xen_domctl_getpageframeinfo3, 16);
 
+/*
+ * copy_frames (Tern's own; Xen's toolstack maps each frame instead): IN num frames of the
+ * domain at array (machine frame numbers, at most 1024), and buffer, num * 4096 bytes of
+ * the caller's, resident and writable. Without XEN_DOMCTL_COPY_FRAMES_WRITE the frames are
+ * copied into the buffer in order and each array entry gets its type in the top bits as
+ * getpageframeinfo3 gives it (XTAB: not the domain's, its part of the buffer untouched).
+ * With it the buffer is copied into the frames; every one must be the domain's and not
+ * in use as a page table or descriptor table (-EINVAL, -EBUSY: nothing after it copied).
+ */
+#define XEN_DOMCTL_COPY_FRAMES_WRITE 1u
+struct xen_domctl_copy_frames {
+    uint32_t num;
+    uint32_t flags;
+    XEN_GUEST_HANDLE_64(xen_pfn_t) array;
+    uint64_t buffer;
+};
+XEN_ABI_SIZE(struct xen_domctl_copy_frames, 24);
+
 /* get_address_size / set_address_size: 64 for 64-bit PV; set accepts only 64. */
 struct xen_domctl_address_size {
     uint32_t size;
@@ -209,6 +227,7 @@ struct xen_domctl {
         struct xen_domctl_getpageframeinfo3 getpageframeinfo3;
         struct xen_domctl_address_size address_size;
         struct xen_domctl_shadow_op shadow_op;
+        struct xen_domctl_copy_frames copy_frames;
         uint8_t pad[128];
     } u;
 };
@@ -231,5 +250,6 @@ XEN_ABI_OFFSET(struct xen_domctl, u, 16);
 #define XEN_DOMCTL_set_address_size   35
 #define XEN_DOMCTL_get_address_size   36
 #define XEN_DOMCTL_getpageframeinfo3  61
+#define XEN_DOMCTL_copy_frames        0x7e00 /* Tern's own */
 
 #endif

@@ -127,6 +127,12 @@ int tern_writer_checkpoint(struct tern_writer *w);
  * to the library must go through their own function (-EINVAL otherwise).
  */
 int tern_writer_record(struct tern_writer *w, uint32_t type, const void *body, uint32_t len);
+/*
+ * Wait until everything queued so far has been handed to the transport (a live save
+ * before it stops the guest: the stop then waits on its own pages only). 0 or the
+ * writer's error.
+ */
+int tern_writer_drain(struct tern_writer *w);
 /* Write END, drain the pipeline, join the threads.  The stream is complete on 0. */
 int tern_writer_finish(struct tern_writer *w);
 /* Release; a writer not finished is aborted (its threads stopped). */
@@ -217,6 +223,12 @@ int tern_reader_open(struct tern_reader **r, struct tern_transport *t);
  * after END, or -Exxx (then see tern_reader_error()).
  */
 int tern_reader_next(struct tern_reader *r, struct tern_record *rec);
+/*
+ * For a second read of a stream every record of which was checked before (a restore's
+ * second pass over a file that has not changed): record checksums are no longer
+ * computed. Everything else about the records is still checked.
+ */
+void tern_reader_skip_checksums(struct tern_reader *r);
 void tern_reader_free(struct tern_reader *r);
 const struct tern_stream_error *tern_reader_error(const struct tern_reader *r);
 void tern_reader_get_stats(const struct tern_reader *r, struct tern_reader_stats *s);

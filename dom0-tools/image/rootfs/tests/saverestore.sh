@@ -69,6 +69,7 @@ fi
 tern restore /tmp/guard.sav 2> /tmp/dup.err && echo "restore: no refusal of a taken name"
 grep -q "exists already" /tmp/dup.err && tern_result restore_name PASS "$(cat /tmp/dup.err)" ||
     tern_result restore_name FAIL "$(cat /tmp/dup.err)"
+rm -f /tmp/guard.sav /tmp/short.sav /tmp/flip.sav # dom0's root is a small tmpfs
 
 tern xs write /local/domain/$(domid guard)/data/stop 1
 n=0
