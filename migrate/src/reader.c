@@ -1,9 +1,11 @@
 /* Stream reader: framing, checksums, order, and per-type decoding of every record. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "internal.h"
 
 #define RBUF_SIZE (64u << 10)
+#define BODY_STEP (1u << 20)
 
 struct tern_reader {
 	struct tern_transport *t;
@@ -140,6 +142,26 @@ static bool type_known(uint32_t type)
 	return type <= TERN_REC_PAGE_REFS || type == TERN_REC_SENDER_INFO;
 }
 
+/*
+ * The body buffer, to at least want bytes, in steps of 1 MiB and with its pages in place
+ * from the start: where a page fault is dear (a paravirtualised dom0 takes a trip through
+ * the hypervisor for each) faulting in a 4 MiB record's buffer cost more than reading it.
+ * Its old contents go: the next record is read into it whole.
+ */
+static int body_grow(struct tern_reader *r, size_t want)
+{
+	size_t cap = (want + BODY_STEP - 1) & ~(size_t)(BODY_STEP - 1);
+	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	if (r->body)
+		munmap(r->body, r->body_cap);
+	r->body = p;
+	r->body_cap = cap;
+	return 0;
+}
+
 /* Read header and body of the next record, check framing and checksum. */
 static int read_record(struct tern_reader *r, struct tern_rec_header *h, uint64_t *roff)
 {
@@ -156,13 +178,8 @@ static int read_record(struct tern_reader *r, struct tern_rec_header *h, uint64_
 		return fail(r, -E2BIG, h->type, *roff, "length %u exceeds the maximum %u", h->length,
 			    TERN_STREAM_REC_MAX);
 	size_t want = (size_t)h->length + tern_pad8(h->length);
-	if (want > r->body_cap) {
-		uint8_t *nb = realloc(r->body, want);
-		if (!nb)
-			return fail(r, -ENOMEM, h->type, *roff, "out of memory for %zu bytes", want);
-		r->body = nb;
-		r->body_cap = want;
-	}
+	if (want > r->body_cap && body_grow(r, want))
+		return fail(r, -ENOMEM, h->type, *roff, "out of memory for %zu bytes", want);
 	rc = rd_get(r, r->body, want, &got);
 	if (rc)
 		return io_fail(r, rc, h->type, *roff, "record body", got, want);
@@ -269,7 +286,8 @@ void tern_reader_free(struct tern_reader *r)
 	tern_order_free(&r->order);
 	tern_batch_buf_free(&r->batch);
 	free(r->rbuf);
-	free(r->body);
+	if (r->body)
+		munmap(r->body, r->body_cap);
 	free(r->refs.pfns);
 	free(r->refs.scratch);
 	free(r->refs.types);

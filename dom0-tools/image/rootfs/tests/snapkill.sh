@@ -10,11 +10,13 @@ for at in snapshot-live snapshot-suspended snapshot-stopped save-paused outside;
     case $at in
     save-*) TERN_KILL_AT=$at tern save guard /tmp/kill.sav 2> /tmp/kill.err ;;
     outside)
+        # (the killed snapshots before left what they had written in the store)
+        du0=$(du -s $TERN_STORE | cut -f1)
         tern snapshot guard killed 2> /tmp/kill.err &
         pid=$!
-        # once the pre-copy is under way (its pages arriving in the store)
+        # once the pre-copy is under way (8 MiB of its pages arrived in the store)
         n=0
-        while [ "$(du -s $TERN_STORE | cut -f1)" -lt 8192 ] && [ $n -lt 600 ]; do n=$((n + 1)); sleep 0.1; done
+        while [ "$(du -s $TERN_STORE | cut -f1)" -lt $((du0 + 8192)) ] && [ $n -lt 600 ]; do n=$((n + 1)); sleep 0.1; done
         kill -9 $pid
         wait $pid ;;
     *) TERN_KILL_AT=$at tern snapshot guard killed 2> /tmp/kill.err ;;
