@@ -282,38 +282,64 @@ static int create(struct restorer *r)
     return 0;
 }
 
-/* A frame for every pfn the stream has, at that pfn (the hypervisor's M2P says so too). */
+#define NO_MFN (~0ull)
+#define SUPER_ORDER 9 /* 2 MiB extents */
+
+/* Whether the step pfns from pfn all have a frame to come and none has one yet. */
+static bool run_wanted(const struct restorer *r, uint64_t pfn, uint64_t step)
+{
+    for (uint64_t i = 0; i < step; i++)
+        if (!has_data(r, pfn + i) || r->mfn[pfn + i] != NO_MFN)
+            return false;
+    return true;
+}
+
+/*
+ * A frame for every pfn the stream has, at that pfn (the hypervisor's M2P says so too):
+ * 2 MiB extents where 512 aligned pfns in a row all have one (a trip through the allocator
+ * for 512 frames), single frames for the rest and wherever no 2 MiB is free.
+ */
 static int populate(struct restorer *r)
 {
     xen_pfn_t *buf = call_buf_alloc(r->c->call, BATCH * sizeof(xen_pfn_t));
     struct xen_memory_reservation *res = call_buf_alloc(r->c->call, sizeof(*res));
-    uint64_t pfn = 0;
     int rc = 0;
 
     if (!buf || !res) {
         rc = fail(r, -ENOMEM, "no memory for hypercall buffers");
         goto out;
     }
-    while (pfn < r->p2m_size && !rc) {
-        uint64_t n = 0, at[BATCH];
-        for (; pfn < r->p2m_size && n < BATCH; pfn++)
-            if (has_data(r, pfn)) {
-                at[n] = pfn;
-                buf[n++] = pfn;
-            }
-        if (!n)
+    for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
+        r->mfn[pfn] = NO_MFN;
+    for (unsigned int order = SUPER_ORDER;; order = 0) {
+        uint64_t step = 1ull << order, pfn = 0;
+        while (pfn + step <= r->p2m_size && !rc) {
+            uint64_t n = 0, at[BATCH];
+            for (; pfn + step <= r->p2m_size && n < BATCH; pfn += step)
+                if (run_wanted(r, pfn, step)) {
+                    at[n] = pfn;
+                    buf[n++] = pfn;
+                }
+            if (!n)
+                break;
+            memset(res, 0, sizeof(*res));
+            res->extent_start = buf;
+            res->nr_extents = n;
+            res->extent_order = order;
+            res->domid = r->domid;
+            long got = call_hypercall(r->c->call, __HYPERVISOR_memory_op, XENMEM_populate_physmap,
+                                      (uint64_t)(uintptr_t)res, 0, 0, 0);
+            for (long i = 0; i < got; i++)
+                for (uint64_t j = 0; j < step; j++)
+                    r->mfn[at[i] + j] = buf[i] + j;
+            if (got != (long)n && !order)
+                rc = fail(r, got < 0 ? (int)got : -ENOMEM, "the hypervisor gave %ld of %llu pages",
+                          got < 0 ? 0 : got, (unsigned long long)n);
+            if (got != (long)n)
+                break; /* no more 2 MiB extents: single frames from here */
+        }
+        if (!order || rc)
             break;
-        memset(res, 0, sizeof(*res));
-        res->extent_start = buf;
-        res->nr_extents = n;
-        res->domid = r->domid;
-        long got = call_hypercall(r->c->call, __HYPERVISOR_memory_op, XENMEM_populate_physmap,
-                                  (uint64_t)(uintptr_t)res, 0, 0, 0);
-        if (got != (long)n)
-            rc = fail(r, got < 0 ? (int)got : -ENOMEM, "the hypervisor gave %ld of %llu pages",
-                      got < 0 ? 0 : got, (unsigned long long)n);
-        for (uint64_t i = 0; !rc && i < n; i++)
-            r->mfn[at[i]] = buf[i];
     }
 out:
     call_buf_free(r->c->call, buf, BATCH * sizeof(xen_pfn_t));
