@@ -135,6 +135,8 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->processor = -1;
     v->kernel_mode = true;
     v->guest_table = v->guest_table_user = PV_MFN_NONE;
+    v->debugreg[6] = PV_DR6_DEFAULT;
+    v->debugreg[7] = PV_DR7_DEFAULT;
     v->guest_cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT |
                    (boot_cpu.xsave ? X86_CR4_OSXSAVE : 0);
     list_init(&v->runq);

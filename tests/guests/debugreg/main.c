@@ -1,4 +1,5 @@
-/* debugreg: set/get_debugreg, a data breakpoint bounced as #DB, refused values. */
+/* debugreg: the architectural values at start, set/get_debugreg, a data breakpoint bounced
+ * as #DB with its status in DR6, refused values. */
 #include "pv.h"
 
 const char test_title[] = "set_debugreg/get_debugreg and a data breakpoint hit";
@@ -16,6 +17,9 @@ void test_main(void)
     unsigned int before;
 
     traps_install();
+    /* as after a reset: DR6's reserved bits set, DR7's bit 10 */
+    ASSERT_EQ(hypercall1(__HYPERVISOR_get_debugreg, 6), 0xffff0ff0L);
+    ASSERT_EQ(hypercall1(__HYPERVISOR_get_debugreg, 7), 0x400L);
     ASSERT_RC(hypercall2(__HYPERVISOR_set_debugreg, 0, addr), 0);
     ASSERT_EQ(hypercall1(__HYPERVISOR_get_debugreg, 0), (long)addr);
     ASSERT_RC(hypercall2(__HYPERVISOR_set_debugreg, 3, addr + 8), 0);
@@ -29,9 +33,14 @@ void test_main(void)
     watched = 5;
     ASSERT_EQ(trap_count, before + 1);
     ASSERT_EQ(last_trap.vector, 1);
+    /* B0: breakpoint 0 hit, for the guest's handler to read; it stays until written */
+    ASSERT_EQ(hypercall1(__HYPERVISOR_get_debugreg, 6) & 0xf, 1);
+    ASSERT_RC(hypercall2(__HYPERVISOR_set_debugreg, 6, 0), 0);
+    ASSERT_EQ(hypercall1(__HYPERVISOR_get_debugreg, 6), 0xffff0ff0L);
     (void)watched; /* reads do not trigger a write watchpoint */
     ASSERT_EQ(trap_count, before + 1);
     ASSERT_RC(hypercall2(__HYPERVISOR_set_debugreg, 7, 0), 0);
+    ASSERT_EQ(hypercall1(__HYPERVISOR_get_debugreg, 7), 0x400L);
     watched = 6;
     ASSERT_EQ(trap_count, before + 1);
 

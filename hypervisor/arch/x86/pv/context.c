@@ -88,7 +88,7 @@ void pv_context_load(struct vcpu *next)
     wrmsr(MSR_GS_BASE, next->kernel_mode ? next->gs_base_kernel : next->gs_base_user);
     wrmsr(MSR_SHADOW_GS_BASE, next->kernel_mode ? next->gs_base_user : next->gs_base_kernel);
     pv_fpu_load(next);
-    if (next->debugreg[7])
+    if (next->debugreg[7] & PV_DR7_ENABLED)
         pv_debugreg_load(next);
     pv_update_time(next);
     pv_update_runstate(next);

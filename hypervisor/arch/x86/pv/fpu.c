@@ -139,7 +139,7 @@ long do_set_debugreg(unsigned long reg, uint64_t value)
             return -EPERM;
         break;
     case 6:
-        value = (value & 0xe00f) | 0xffff0ff0; /* reserved bits read as ones */
+        value = (value & 0xe00f) | PV_DR6_DEFAULT; /* reserved bits read as ones */
         break;
     case 7:
         /* no general-detect (it would trap the hypervisor's own DR writes) and
@@ -149,7 +149,7 @@ long do_set_debugreg(unsigned long reg, uint64_t value)
         for (unsigned int i = 0; i < 4; i++)
             if (((value >> (16 + 4 * i)) & 3) == 2)
                 return -EPERM;
-        value |= 0x400;
+        value |= PV_DR7_DEFAULT;
         break;
     default:
         return -EINVAL;
@@ -175,10 +175,20 @@ void pv_debugreg_load(struct vcpu *v)
     SET_DR(1, v->debugreg[1]);
     SET_DR(2, v->debugreg[2]);
     SET_DR(3, v->debugreg[3]);
-    SET_DR(7, v->debugreg[7] ? v->debugreg[7] : 0x400ul);
+    SET_DR(7, v->debugreg[7] | PV_DR7_DEFAULT);
 }
 
 void pv_debugreg_off(void)
 {
-    SET_DR(7, 0x400ul);
+    SET_DR(7, PV_DR7_DEFAULT);
+}
+
+void pv_debugreg_hit(struct vcpu *v)
+{
+    uint64_t dr6;
+
+    asm volatile("mov %%db6, %0" : "=r"(dr6));
+    /* B0-B3, BD, BS, BT: sticky, as on hardware, until the guest writes DR6 */
+    v->debugreg[6] |= dr6 & 0xe00f;
+    asm volatile("mov %0, %%db6" ::"r"(PV_DR6_DEFAULT));
 }

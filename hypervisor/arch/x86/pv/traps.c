@@ -161,6 +161,9 @@ void do_guest_trap(struct cpu_user_regs *regs)
             return;
         }
         break;
+    case 1: /* #DB: what hit goes in its DR6 */
+        pv_debugreg_hit(v);
+        break;
     case 7: /* #NM: the guest's own lazy FPU switching */
         if (!pv_fpu_nm(v)) {
             domain_crash(v->domain, "#NM without a virtual CR0.TS at rip %#lx", (unsigned long)regs->rip);

@@ -48,6 +48,12 @@ uint64_t pv_guest_xcr0(void);       /* XCR0 while guests run */
 uint32_t pv_guest_xsave_size(void); /* XSAVE area size for it */
 void pv_debugreg_load(struct vcpu *v);
 void pv_debugreg_off(void);
+/* A #DB in the guest: the hardware's DR6 status bits into the vCPU's DR6, where the
+ * guest's handler reads them (get_debugreg 6), and the hardware's cleared. */
+void pv_debugreg_hit(struct vcpu *v);
+#define PV_DR6_DEFAULT 0xffff0ff0ul /* architectural values after reset */
+#define PV_DR7_DEFAULT 0x400ul
+#define PV_DR7_ENABLED 0xfful       /* L0-3 and G0-3: a breakpoint is armed */
 
 /* time.c */
 void pv_update_time(struct vcpu *v);
