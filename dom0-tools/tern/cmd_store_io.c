@@ -349,7 +349,7 @@ int store_cmd_get(struct store_opts *o, int argc, char **argv)
     rc = -1;
     if (fd >= 0) {
         progress_init(&pg, "get", !o->quiet);
-        rc = stream ? store_export_stream(snap, fd, progress_cb, &pg)
+        rc = stream ? store_export_stream(snap, fd, 1, progress_cb, &pg)
                     : get_image(snap, fd, &pg, &said);
         progress_done(&pg);
         if (rc && !said)

@@ -257,7 +257,7 @@ int snapshot_export(const char *store_dir, const char *snap, char *path, size_t 
         rc = -errno;
         snprintf(why, len, "cannot make a file in %s: %s", state_run_dir(), strerror(errno));
     } else {
-        if ((rc = store_export_stream(sn, fd, NULL, NULL)))
+        if ((rc = store_export_stream(sn, fd, 0, NULL, NULL)))
             snprintf(why, len, "%s", store_last_error(st));
         close(fd);
         if (rc)

@@ -165,11 +165,11 @@ static int export_pages(void *varg, struct tern_writer *w)
     return 0;
 }
 
-int store_export_stream(struct store_snap *snap, int fd, store_progress_fn fn,
+int store_export_stream(struct store_snap *snap, int fd, int level, store_progress_fn fn,
                         void *arg)
 {
     struct export_ctx x = { snap, fn, arg, NULL };
-    struct tern_writer_params wp = { .level = 1 };
+    struct tern_writer_params wp = { .level = level };
     struct tern_transport *t = NULL;
     struct tern_writer *w = NULL;
     struct store *s = snap->s;

@@ -121,8 +121,10 @@ int store_read_pages(struct store_snap *snap, uint64_t pfn_first,
                      uint64_t count, void *buf);
 /* Page type recorded for pfn, or -ENOENT. */
 int store_page_type(const struct store_snap *snap, uint64_t pfn, uint32_t *type);
-/* Writes the snapshot back out as a save stream. */
-int store_export_stream(struct store_snap *snap, int fd, store_progress_fn fn,
+/* Writes the snapshot back out as a save stream, its page batches compressed at zlib
+ * level (0: raw; a stream read back at once, as a rollback's, is best raw: compressing
+ * costs far more than it saves there). */
+int store_export_stream(struct store_snap *snap, int fd, int level, store_progress_fn fn,
                         void *arg);
 
 /* ---- maintenance ---- */
