@@ -75,7 +75,11 @@ loops=0
 for f in /sys/block/loop*/loop/backing_file; do [ -e "$f" ] && loops=$((loops + 1)); done
 entries=$( (tern xs ls /local/domain/0/backend/vif; tern xs ls /local/domain/0/backend/vbd) 2>/dev/null | wc -l)
 doms=$(tern xs ls /local/domain | grep -vcx 0)
-if [ $failed -eq 0 ] && [ "$free2" -eq "$free1" ] && [ "$vifs" -eq 0 ] && [ $loops -eq 0 ] &&
+# One page may go between the halves: a slab page of the hypervisor's small-object heap
+# stays while any object in it lives, and where dom0's long-lived state (its own channels
+# and grant bookkeeping, grown to a new peak by the guests' I/O) lands is a matter of timing.
+# A leak would lose a page or more every cycle, ten or more here.
+if [ $failed -eq 0 ] && [ "$free2" -ge $((free1 - 4)) ] && [ "$vifs" -eq 0 ] && [ $loops -eq 0 ] &&
    [ "$doms" -eq 0 ] && [ "$entries" -eq 0 ]; then
     tern_result cycles_devices PASS "cycles=$dev_count free_kib=$free0,$free1,$free2 vifs=0 loops=0"
 else
