@@ -367,21 +367,15 @@ static int localise(struct restorer *r, uint64_t pfn, unsigned int level, uint64
     return 0;
 }
 
-/* r->buf into the n frames mfns: copied by the hypervisor, or mapped on one without
- * copy_frames. */
+/* r->buf into the n frames mfns, copied by the hypervisor. */
 static int write_frames(struct restorer *r, const uint64_t *mfns, uint32_t n)
 {
     uint64_t e[FRAMES_BATCH];
-    uint8_t *map;
     int rc;
 
     memcpy(e, mfns, n * sizeof(*e));
-    if ((rc = frames_copy(r->c, r->domid, e, n, r->buf, true)) != -ENOSYS)
-        return rc ? fail(r, rc, "cannot copy into the new domain's frames: %s", strerror(-rc)) : 0;
-    if (!(map = foreign_map(r->c->call, r->domid, PROT_READ | PROT_WRITE, mfns, n, NULL)))
-        return fail(r, -errno, "cannot map the new domain's frames: %s", strerror(errno));
-    memcpy(map, r->buf, (size_t)n * PAGE);
-    foreign_unmap(map, n);
+    if ((rc = frames_copy(r->c, r->domid, e, n, r->buf, true)))
+        return fail(r, rc, "cannot copy into the new domain's frames: %s", strerror(-rc));
     return 0;
 }
 

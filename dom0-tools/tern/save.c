@@ -107,36 +107,15 @@ static int stream_type(struct saver *s, uint64_t entry, uint64_t mfn, uint8_t *t
     return 0;
 }
 
-/* The n frames mfns and their stream types: copied by the hypervisor into s->buf, or on a
- * hypervisor without copy_frames, mapped (*map, n pages, for the caller to unmap). */
-static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types, uint8_t **pages,
-                       uint8_t **map)
+/* The n frames mfns copied by the hypervisor into s->buf, and their stream types. */
+static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types)
 {
     uint64_t e[BATCH];
     int rc;
 
     memcpy(e, mfns, n * sizeof(*e));
-    if (s->buf && !(rc = frames_copy(s->c, s->domid, e, n, s->buf, false))) {
-        *pages = s->buf;
-    } else if (s->buf && rc != -ENOSYS) {
+    if ((rc = frames_copy(s->c, s->domid, e, n, s->buf, false)))
         return fail(s, rc, "cannot copy the guest's frames: %s", strerror(-rc));
-    } else {
-        xen_pfn_t *buf = call_buf_alloc(s->c->call, n * sizeof(xen_pfn_t));
-        struct xen_domctl op = { .cmd = XEN_DOMCTL_getpageframeinfo3, .domain = s->domid };
-        if (!buf)
-            return fail(s, -ENOMEM, "no memory for a hypercall buffer");
-        memcpy(buf, mfns, n * sizeof(*buf));
-        op.u.getpageframeinfo3.num = n;
-        op.u.getpageframeinfo3.array = buf;
-        rc = ctrl_domctl(s->c, &op);
-        memcpy(e, buf, n * sizeof(*e));
-        call_buf_free(s->c->call, buf, n * sizeof(xen_pfn_t));
-        if (rc)
-            return fail(s, rc, "cannot read the frames' types: %s", strerror(-rc));
-        if (!(*map = foreign_map(s->c->call, s->domid, PROT_READ, mfns, n, NULL)))
-            return fail(s, -errno, "cannot map the guest's frames: %s", strerror(errno));
-        *pages = *map;
-    }
     for (size_t i = 0; i < n; i++)
         if ((rc = stream_type(s, e[i], mfns[i], &types[i])))
             return rc;
@@ -173,7 +152,7 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
     uint8_t types[BATCH], mtypes[BATCH];
     const void *data[BATCH];
     size_t nm = 0, idx[BATCH];
-    uint8_t *map = NULL, *pages = NULL;
+    uint8_t *pages = s->buf;
     int rc = 0;
 
     if (!n || n > BATCH)
@@ -187,10 +166,8 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
             mfns[nm++] = s->p2m.mfn[want[i]];
         }
     }
-    if (nm && (rc = read_frames(s, mfns, nm, mtypes, &pages, &map))) {
-        foreign_unmap(map, nm);
+    if (nm && (rc = read_frames(s, mfns, nm, mtypes)))
         return rc;
-    }
     for (size_t j = 0; j < nm && !rc; j++) {
         size_t i = idx[j];
         unsigned int level = mtypes[j] & 7;
@@ -212,7 +189,6 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
     }
     if (!rc && (rc = tern_writer_pages(w, pfns, types, data, n)))
         fail(s, rc, "writing pages: %s", tern_writer_error(w)->msg);
-    foreign_unmap(map, nm);
     st->pages += nm;
     return rc;
 }
