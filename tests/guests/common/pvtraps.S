@@ -148,6 +148,7 @@ probe_write:
 
     .data
     .balign 8
+    .globl user_saved_rsp
 user_saved_rsp:
     .quad 0
     .globl probe_vector

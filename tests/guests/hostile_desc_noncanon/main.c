@@ -1,7 +1,7 @@
-/* hostile_desc_noncanon: iret to a non-canonical %rip, no failsafe callback. */
+/* hostile_desc_noncanon: iret to a non-canonical %rip with no #GP handler to take the fault. */
 #include "desc.h"
 
-const char test_title[] = "iret to a non-canonical address crashes the domain";
+const char test_title[] = "iret to a non-canonical address with no #GP handler crashes the domain";
 
 void test_main(void)
 {

@@ -157,7 +157,9 @@ void guest_exit_checks(void)
             continue;
         }
         if (!pv_exit_frame_ok(r)) {
-            pv_exit_fault(r); /* failsafe bounce or crash: check again */
+            /* the CPU would raise #GP(0) at the target: the guest's handler gets it there, as
+             * on Xen (with no handler the domain is crashed); then check the new frame */
+            pv_inject_trap(current, r, 13, 0); /* #GP */
             continue;
         }
         break;

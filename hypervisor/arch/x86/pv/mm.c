@@ -300,7 +300,12 @@ long do_mmuext_op(uint64_t ops, unsigned long count, uint64_t done, unsigned lon
     return run_foreign_batch(ops, count, done, domid, sizeof(struct mmuext_op), mmuext_entry);
 }
 
-/* Each entry's result is written back; a long multicall continues between entries. */
+/*
+ * Each entry's result is written back; a long multicall continues between entries. An
+ * entry that leaves guest kernel mode ends the batch (hypercall work never runs for guest
+ * user mode): iret does, and its result, the frame's %rax, is then the multicall's too, so
+ * the guest resumes with the %rax its frame asked for, as on Xen.
+ */
 long do_multicall(uint64_t calls, unsigned long count)
 {
     struct vcpu *v = current;
@@ -310,21 +315,25 @@ long do_multicall(uint64_t calls, unsigned long count)
     for (unsigned long i = 0; i < count; i++) {
         struct multicall_entry mc;
         uint64_t at = calls + i * sizeof(mc);
+        int rc;
         if (i && !(i % BATCH_CHECK_EVERY) && hypercall_preempt_check())
             return hypercall_continue(at, count - i, 0, 0);
         if (copy_from_guest(&mc, at, sizeof(mc)))
             return -EFAULT;
-        /* no nesting, and iret cannot be batched */
-        if (mc.op == __HYPERVISOR_multicall || mc.op == __HYPERVISOR_iret) {
-            mc.result = (uint64_t)-EINVAL;
+        if (mc.op == __HYPERVISOR_multicall) {
+            mc.result = (uint64_t)-EINVAL; /* no nesting */
         } else {
             v->in_multicall = true;
             mc.result = (uint64_t)hypercall_dispatch(mc.op, mc.args[0], mc.args[1], mc.args[2],
                                                      mc.args[3], mc.args[4]);
             v->in_multicall = false;
         }
-        if (copy_to_guest(at + __builtin_offsetof(struct multicall_entry, result), &mc.result,
-                          sizeof(mc.result)))
+        /* after an iret to user mode the list may not be reachable: the result is best effort */
+        rc = copy_to_guest(at + __builtin_offsetof(struct multicall_entry, result), &mc.result,
+                           sizeof(mc.result));
+        if (mc.op == __HYPERVISOR_iret || !v->kernel_mode)
+            return (long)mc.result;
+        if (rc)
             return -EFAULT;
         if (v->domain->is_shutting_down)
             break;

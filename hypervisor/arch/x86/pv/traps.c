@@ -256,7 +256,7 @@ long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long
     }
     regs->rax = ic.rax;
     v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & X86_EFLAGS_IF);
-    return 0;
+    return (long)ic.rax; /* whoever sets %rax from the result (a multicall) keeps the frame's */
 }
 
 void pv_timer_event(struct vcpu *v)

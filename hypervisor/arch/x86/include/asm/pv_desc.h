@@ -50,7 +50,7 @@ void pv_desc_destroy(struct vcpu *v);
 bool pv_bounce_failsafe(struct vcpu *v, struct cpu_user_regs *regs, const uint16_t sel[4]);
 
 /* What the CPU may not check the same way everywhere (a non-canonical %rip faults the
- * iretq on some, the first fetch on others): false sends the frame to pv_exit_fault. */
+ * iretq on some, the first fetch on others): false has the guest take #GP(0) there. */
 bool pv_exit_frame_ok(const struct cpu_user_regs *regs);
 
 /* The iret back to a guest faulted (entry.S fixup); regs is the guest frame again. */

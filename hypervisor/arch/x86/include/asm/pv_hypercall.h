@@ -56,6 +56,9 @@ long do_set_debugreg(unsigned long reg, uint64_t value);
 long do_get_debugreg(unsigned long reg);
 
 /* traps.c */
+/* An exception to the guest's handler for vec (its kernel stack if it was in user mode);
+ * the domain is crashed when it has none. */
+void pv_inject_trap(struct vcpu *v, struct cpu_user_regs *regs, unsigned int vec, uint32_t error);
 void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs);
 bool pv_deliver_events(struct vcpu *v);
 void pv_timer_event(struct vcpu *v);
