@@ -34,6 +34,9 @@ struct vcpu {
     struct trap_info traps[256];
     uint64_t event_callback, failsafe_callback, syscall_callback;
     bool syscall_mask_events;
+    /* compat mode's syscall; sysenter (kept for the guest: the CPU's SYSENTER is not set up) */
+    uint64_t syscall32_callback, sysenter_callback;
+    bool syscall32_mask_events, sysenter_mask_events;
     struct vcpu_info *vcpu_info;    /* in shared_info (or registered) */
     /* scheduling */
     struct list_head runq;          /* on the runqueue while runnable */

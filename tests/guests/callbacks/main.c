@@ -32,9 +32,11 @@ void test_main(void)
     ASSERT_RC(reg(CALLBACKTYPE_failsafe, 0, ev), 0);
     ASSERT_RC(reg(CALLBACKTYPE_syscall, CALLBACKF_mask_events, sc), 0);
     ASSERT_RC(reg(CALLBACKTYPE_nmi, 0, ev), 0);
+    ASSERT_RC(reg(CALLBACKTYPE_sysenter, 0, ev), 0); /* (syscall32 guest: their use) */
+    ASSERT_RC(reg(CALLBACKTYPE_syscall32, CALLBACKF_mask_events, sc), 0);
     /* refused: unknown type, unknown flags, hypervisor and non-canonical addresses */
     ASSERT_RC(reg(99, 0, ev), -XEN_EINVAL);
-    ASSERT_RC(reg(CALLBACKTYPE_sysenter, 0, ev), -XEN_EINVAL);
+    ASSERT_RC(reg(CALLBACKTYPE_sysenter, 0, 0x0000800000000000ULL), -XEN_EINVAL);
     ASSERT_RC(reg(CALLBACKTYPE_event, 0x80, ev), -XEN_EINVAL);
     ASSERT_RC(reg(CALLBACKTYPE_event, 0, 0xffff830000000000ULL), -XEN_EINVAL);
     ASSERT_RC(reg(CALLBACKTYPE_event, 0, 0x0000800000000000ULL), -XEN_EINVAL);

@@ -24,7 +24,7 @@
 #include <asm/pv_shadow.h>
 #include <asm/pv_hypercall.h>
 
-extern char syscall_stub_page[];
+extern char syscall_stub_page[], syscall_stub_compat[];
 extern char syscall_enter[];
 
 #define SFMASK_BITS 0x47700 /* TF IF DF IOPL NT AC cleared on syscall entry */
@@ -47,7 +47,7 @@ int pv_cpu_init(unsigned int cpu)
         return -ENOMEM;
     wrmsr(MSR_STAR, ((uint64_t)0xe023 << 48) | ((uint64_t)HYPERVISOR_CS << 32));
     wrmsr(MSR_LSTAR, va);
-    wrmsr(MSR_CSTAR, va);
+    wrmsr(MSR_CSTAR, va + (unsigned long)(syscall_stub_compat - syscall_stub_page));
     wrmsr(MSR_SFMASK, SFMASK_BITS);
     /* The PAT that guests are told about (emulate.c reads it back): their PWT/PCD/PAT
      * bits must mean on the machine what they mean to the guest. */

@@ -11,29 +11,37 @@
 #include <asm/config.h>
 #include <asm/entry_macros.h>
 
+#define FLAT_RING3_CS32 0xe023
 #define FLAT_RING3_CS64 0xe033
 #define FLAT_RING3_SS64 0xe02b
 #define SYSCALL_VECTOR  0x100   /* entry_vector marking a syscall frame */
 
 /*
- * The syscall stub, copied to a per-CPU page with its data page right after it, so the
+ * The syscall stubs, copied to a per-CPU page with its data page right after it, so the
  * RIP-relative operands below reach that CPU's data: [0] scratch for the guest %rsp,
- * [8] the guest frame top (TSS.rsp0), [16] the address of syscall_enter.
+ * [8] the guest frame top (TSS.rsp0), [16] the address of syscall_enter. The first is
+ * LSTAR's (64-bit code), the second CSTAR's (compat code: its frame says so by its CS).
  */
-        .section .rodata.page_aligned, "a"
-        .balign 4096
-        .globl  syscall_stub_page
-syscall_stub_page:
+.macro SYSCALL_STUB cs
         mov     %rsp, syscall_stub_page + 4096(%rip)
         mov     syscall_stub_page + 4096 + 8(%rip), %rsp
         pushq   $FLAT_RING3_SS64
         pushq   syscall_stub_page + 4096(%rip)
         pushq   %r11                    /* guest rflags */
-        pushq   $FLAT_RING3_CS64
+        pushq   $\cs
         pushq   %rcx                    /* guest rip */
         pushq   $0
         movl    $SYSCALL_VECTOR, 4(%rsp)
         jmp     *syscall_stub_page + 4096 + 16(%rip)
+.endm
+        .section .rodata.page_aligned, "a"
+        .balign 4096
+        .globl  syscall_stub_page, syscall_stub_compat
+syscall_stub_page:
+        SYSCALL_STUB FLAT_RING3_CS64
+        .balign 64
+syscall_stub_compat:
+        SYSCALL_STUB FLAT_RING3_CS32
         .balign 4096
 
         .text

@@ -42,10 +42,18 @@ static long register_callback(struct vcpu *v, const struct callback_register *cb
         v->syscall_callback = cb->address;
         v->syscall_mask_events = cb->flags & CALLBACKF_mask_events;
         return 0;
+    case CALLBACKTYPE_syscall32:
+        v->syscall32_callback = cb->address;
+        v->syscall32_mask_events = cb->flags & CALLBACKF_mask_events;
+        return 0;
+    case CALLBACKTYPE_sysenter:
+        v->sysenter_callback = cb->address;
+        v->sysenter_mask_events = cb->flags & CALLBACKF_mask_events;
+        return 0;
     case CALLBACKTYPE_nmi:
         return 0; /* accepted; no NMIs are forwarded to guests */
     default:
-        return -EINVAL; /* sysenter and compat syscall: not offered, guests fall back */
+        return -EINVAL;
     }
 }
 

@@ -185,14 +185,20 @@ void do_guest_trap(struct cpu_user_regs *regs)
     pv_inject_trap(v, regs, vec, error);
 }
 
+/* A guest user's syscall: from 64-bit code to the syscall callback, from compat code
+ * (the CSTAR stub's CS) to the syscall32 one. */
 void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs)
 {
-    if (!v->syscall_callback) {
-        pv_inject_trap(v, regs, 6, 0); /* no callback: syscall is #UD, as on Xen */
+    bool compat = (regs->cs & 0xffff) == FLAT_USER_CS32;
+    uint64_t to = compat ? v->syscall32_callback : v->syscall_callback;
+
+    if (!to) {
+        regs->rip -= 2; /* no callback: #UD at the syscall, as on Xen */
+        pv_inject_trap(v, regs, 6, 0);
         return;
     }
     /* the CPU moved RIP/RFLAGS into RCX/R11; the frame carries the originals */
-    bounce(v, regs, v->syscall_callback, false, 0, v->syscall_mask_events, NULL);
+    bounce(v, regs, to, false, 0, compat ? v->syscall32_mask_events : v->syscall_mask_events, NULL);
 }
 
 /* A selector of the guest's would not load; events masked, as Linux registers it. */
