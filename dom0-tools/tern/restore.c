@@ -24,6 +24,7 @@
 #include "../lib/frames/frames.h"
 #include "config.h"
 #include "state.h"
+#include "suspend.h"
 #include "vif.h"
 #include "xsdom.h"
 #include <public/memory.h>
@@ -588,6 +589,7 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
     struct build_result b;
     struct domain_state st;
     long port;
+    double t;
     int rc;
 
     if ((rc = create(r)))
@@ -599,12 +601,23 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
     b.console_port = (uint32_t)port;
     if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))) || !(r->buf = frames_buf_alloc(FRAMES_BATCH)))
         return fail(r, -ENOMEM, "no memory");
-    if ((rc = populate(r)) || (rc = place_pages(r, path)) || (rc = fix_p2m(r)) ||
+    t = now_ms();
+    if ((rc = populate(r)))
+        return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
+    res->populate_ms = now_ms() - t;
+    t = now_ms();
+    if ((rc = place_pages(r, path)))
+        return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
+    res->place_ms = now_ms() - t;
+    t = now_ms();
+    if ((rc = fix_p2m(r)) ||
         (rc = ctrl_domain_info(r->c, r->domid, &info)) ||
         (rc = fix_start_info(r, info.shared_info_frame, &b)) ||
         (rc = fix_shared_info(r, info.shared_info_frame)) || (rc = pin_tables(r)) ||
         (rc = set_vcpus(r, r->mfn[r->vcpu[0].user_regs.rdx])))
         return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
+    res->finish_ms = now_ms() - t;
+    t = now_ms();
     /* the devices come back as at create: store entries, then the vifs into their bridges */
     if ((rc = xsdom_setup(cfg, &b, r->why, r->len)) || (rc = vif_hotplug(cfg, r->domid, r->why, r->len)))
         return rc;
@@ -619,6 +632,7 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
     res->domid = r->domid;
     snprintf(res->name, sizeof(res->name), "%s", cfg->name);
     res->pages = r->npages;
+    res->devices_ms = now_ms() - t;
     return 0;
 }
 
@@ -641,8 +655,11 @@ int restore_domain(struct ctrl *c, const char *path, const char *name, struct re
     r->why = why;
     r->len = len;
     why[0] = 0;
+    memset(res, 0, sizeof(*res));
+    double t = now_ms();
     if ((rc = scan(r, path)))
         goto out;
+    res->check_ms = now_ms() - t;
     if (config_parse(r->config, "the saved config", &cfg, err, sizeof(err))) {
         rc = fail(r, -EPROTO, "DOMAIN_HEADER: %s", err);
         goto out;

@@ -30,7 +30,7 @@ for mem in 128 512; do
         rb=$(tern rollback bsr snap 2>&1); echo "$rb"
         stored=$(echo "$sn" | sed -n 's/.*new in the store (\([0-9]*\) KiB).*/\1/p')
         echo "TERN-BENCH sr_${mem}_$kind save_ms=$(echo "$s" | ms save) suspend_ms=$(echo "$s" | ms suspend)" \
-             "file_kib=$size restore_ms=$(echo "$r" | sed -n 's/.* \([0-9]*\) ms$/\1/p')" \
+             "file_kib=$size restore_ms=$(echo "$r" | ms pages,)" \
              "snap_pause_ms=$(echo "$sn" | sed -n 's/.*stopped \([0-9]*\) ms.*/\1/p')" \
              "snap_handshake_ms=$(echo "$sn" | sed -n 's/.*handshake \([0-9]*\) ms.*/\1/p')" \
              "snap_total_ms=$(echo "$sn" | sed -n 's/.*, \([0-9]*\) ms in all.*/\1/p') snap_kib=${stored:-0}" \
