@@ -179,12 +179,18 @@ static int elf_check_load(const struct elf_ctx *c, const struct elf64_phdr *ph,
     if (rel > ~0ULL - c->virt_base)
         return elf_fail(why, -EINVAL, "segment load address wraps");
     s->va = rel + c->virt_base;
-    if (s->va < ELF_HV_HOLE_START)
-        return elf_fail(why, -EINVAL, "segment not in the upper half");
-    if (s->va < ELF_HV_HOLE_END)
+    /* anywhere the guest owns, as on Xen: the lower half (a kernel linked at 1 MiB with no
+     * VIRT_BASE) or the upper half above the hypervisor's hole */
+    if (s->va < CANONICAL_LOW_END) {
+        if (ph->p_memsz > CANONICAL_LOW_END - s->va)
+            return elf_fail(why, -EINVAL, "segment crosses the end of the lower half");
+    } else if (s->va < ELF_HV_HOLE_START) {
+        return elf_fail(why, -EINVAL, "segment not canonical");
+    } else if (s->va < ELF_HV_HOLE_END) {
         return elf_fail(why, -EINVAL, "segment overlaps the hypervisor's hole");
-    if (s->va > ELF_VA_LIMIT || ph->p_memsz > ELF_VA_LIMIT - s->va)
+    } else if (s->va > ELF_VA_LIMIT || ph->p_memsz > ELF_VA_LIMIT - s->va) {
         return elf_fail(why, -EINVAL, "segment wraps the address space");
+    }
     s->memsz = ph->p_memsz;
     s->offset = ph->p_offset;
     s->filesz = ph->p_filesz;
@@ -370,6 +376,8 @@ static int elf_check_addresses(const struct elf_image_info *info,
 {
     if (!span->entry_inside)
         return elf_fail(why, -EINVAL, "entry point outside the loaded segments");
+    if (span->kstart < CANONICAL_LOW_END && span->kend > CANONICAL_LOW_END)
+        return elf_fail(why, -EINVAL, "segments in both halves of the address space");
     /* With p_paddr >= PADDR_OFFSET, every segment is at or above VIRT_BASE,
      * so an aligned VIRT_BASE is also <= virt_kstart. */
     if (!IS_ALIGNED(info->virt_base, PAGE_SIZE))

@@ -140,6 +140,35 @@ static void linux_layout(void)
     img_free(&im);
 }
 
+/* A kernel linked in the lower half with no VIRT_BASE or PADDR_OFFSET note (test
+ * kernels at 1 MiB): its VAs are its physical addresses. */
+static void lower_half(void)
+{
+    struct img_spec s;
+    struct img im;
+    struct elf_image_info in;
+    const char *why;
+
+    img_spec_default(&s);
+    for (unsigned int i = 0; i < s.nseg; i++)
+        s.seg[i].vaddr = 0;
+    s.seg[0].paddr = 0x100000;
+    s.seg[1].paddr = 0x104000;
+    s.seg[2].paddr = 0x107000;
+    img_drop_note(&s, N_VIRT_BASE);
+    img_drop_note(&s, N_PADDR_OFFSET);
+    img_drop_note(&s, N_INIT_P2M);
+    img_note_u64(&s, N_ENTRY, 0x100040);
+    img_note_u64(&s, N_HYPERCALL_PAGE, 0x101000);
+    img_build(&s, &im);
+    CHECK_EQ(img_parse(&im, &in, &why), 0);
+    CHECK_EQ(in.virt_base, 0);
+    CHECK_EQ(in.virt_kstart, 0x100000);
+    CHECK_EQ(in.virt_kend, 0x108000);
+    CHECK_EQ(in.entry, 0x100040);
+    img_free(&im);
+}
+
 /* Program headers out of VA order still load in ascending order. */
 static void unsorted_phdrs(void)
 {
@@ -497,6 +526,7 @@ static const struct test_case cases[] = {
     TEST(parse_default),
     TEST(load_default),
     TEST(linux_layout),
+    TEST(lower_half),
     TEST(unsorted_phdrs),
     TEST(notes_aligned_8),
     TEST(notes_in_sections_only),

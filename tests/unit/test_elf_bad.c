@@ -45,7 +45,17 @@ static void entry_gap(struct img_spec *s) { img_note_u64(s, N_ENTRY, IMG_TEXT_VA
 static void entry_zero(struct img_spec *s) { img_note_u64(s, N_ENTRY, 0); }
 static void entry_end(struct img_spec *s) { img_note_u64(s, N_ENTRY, IMG_TEXT_VA + 0x8000); }
 static void no_entry_note(struct img_spec *s) { img_drop_note(s, N_ENTRY); }
-static void base_zero(struct img_spec *s) { img_note_u64(s, N_VIRT_BASE, 0); }
+/* VIRT_BASE just below the end of the lower half: the segments cross it */
+static void base_low_end(struct img_spec *s) { img_note_u64(s, N_VIRT_BASE, 0x00007ffffefff000ULL); }
+/* no VIRT_BASE: two segments low, the third at the top */
+static void both_halves(struct img_spec *s)
+{
+    img_drop_note(s, N_VIRT_BASE);
+    img_drop_note(s, N_PADDR_OFFSET);
+    img_note_u64(s, N_ENTRY, 0x1000040);
+    s->seg[2].paddr = 0xffffffff81007000ULL;
+}
+static void base_gap(struct img_spec *s) { img_note_u64(s, N_VIRT_BASE, 0x0000800000000000ULL); }
 static void base_hole(struct img_spec *s) { img_note_u64(s, N_VIRT_BASE, 0xffff800000000000ULL); }
 static void base_hole_end(struct img_spec *s)
 {
@@ -116,7 +126,9 @@ static const struct bad_case table[] = {
     { "filesz_huge", NULL, PH(2, p_filesz, 0x1000), -EINVAL, "data outside" },
     { "paddr_below_offset", paddr_off_high, NONE, -EINVAL, "below PADDR_OFFSET" },
     { "va_wraps", NULL, PH(0, p_paddr, 0x7fffffff00000000ULL), -EINVAL, "load address wraps" },
-    { "lower_half", base_zero, NONE, -EINVAL, "upper half" },
+    { "crosses_lower_end", base_low_end, NONE, -EINVAL, "end of the lower half" },
+    { "non_canonical", base_gap, NONE, -EINVAL, "not canonical" },
+    { "both_halves", both_halves, NONE, -EINVAL, "both halves" },
     { "in_hv_hole", base_hole, NONE, -EINVAL, "hypervisor's hole" },
     { "hole_last_page", base_hole_end, NONE, -EINVAL, "hypervisor's hole" },
     { "memsz_wraps", NULL, PH(1, p_memsz, 1ULL << 63), -EINVAL, "wraps the address" },

@@ -21,7 +21,7 @@ static void check_info(const struct img *im, const struct elf_image_info *in)
     struct load_sink k;
 
     CHECK(in->virt_kstart < in->virt_kend);
-    CHECK(in->virt_kstart >= ELF_HV_HOLE_END);
+    CHECK(in->virt_kstart >= ELF_HV_HOLE_END || in->virt_kend <= 0x0000800000000000ULL);
     CHECK((in->virt_kstart | in->virt_kend) % 4096 == 0);
     CHECK(in->entry >= in->virt_kstart && in->entry < in->virt_kend);
     CHECK(in->virt_base <= in->virt_kstart);

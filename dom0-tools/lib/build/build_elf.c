@@ -14,6 +14,9 @@
 #define NOTE_PADDR_OFFSET 4
 #define NOTE_XEN_VERSION 5
 
+#define LOWER_HALF_END 0x0000800000000000ull
+#define HV_HOLE_END 0xffff880000000000ull
+
 static bool in_image(size_t len, uint64_t off, uint64_t size)
 {
     return off <= len && size <= len - off;
@@ -27,8 +30,7 @@ static uint64_t note_value(const uint8_t *desc, uint32_t n)
 }
 
 /* Walks one PT_NOTE segment for notes named "Xen". */
-static void read_notes(const uint8_t *p, size_t size, struct build_kernel *k, bool *xen3,
-                       bool *have_base)
+static void read_notes(const uint8_t *p, size_t size, struct build_kernel *k, bool *xen3)
 {
     size_t off = 0;
 
@@ -45,10 +47,9 @@ static void read_notes(const uint8_t *p, size_t size, struct build_kernel *k, bo
                 k->entry = note_value(d, n.n_descsz);
             else if (n.n_type == NOTE_HYPERCALL_PAGE)
                 k->hypercall_page = note_value(d, n.n_descsz);
-            else if (n.n_type == NOTE_VIRT_BASE) {
+            else if (n.n_type == NOTE_VIRT_BASE)
                 k->virt_base = note_value(d, n.n_descsz);
-                *have_base = true;
-            } else if (n.n_type == NOTE_PADDR_OFFSET)
+            else if (n.n_type == NOTE_PADDR_OFFSET)
                 k->paddr_offset = note_value(d, n.n_descsz);
             else if (n.n_type == NOTE_XEN_VERSION)
                 *xen3 = n.n_descsz >= 7 && !memcmp(d, "xen-3.0", 7);
@@ -60,7 +61,7 @@ static void read_notes(const uint8_t *p, size_t size, struct build_kernel *k, bo
 int build_parse_elf(const uint8_t *img, size_t len, struct build_kernel *k, const char **why)
 {
     Elf64_Ehdr eh;
-    bool xen3 = false, have_base = false;
+    bool xen3 = false;
 
     memset(k, 0, sizeof(*k));
     *why = "not a 64-bit little-endian x86-64 ELF executable";
@@ -84,10 +85,11 @@ int build_parse_elf(const uint8_t *img, size_t len, struct build_kernel *k, cons
             return -ENOEXEC;
         }
         if (ph.p_type == PT_NOTE)
-            read_notes(img + ph.p_offset, ph.p_filesz, k, &xen3, &have_base);
+            read_notes(img + ph.p_offset, ph.p_filesz, k, &xen3);
     }
-    if (!xen3 || !have_base) {
-        *why = "not a Xen PV kernel (no 'xen-3.0' XEN_VERSION or no VIRT_BASE note)";
+    /* without VIRT_BASE (kernels linked low, at 1 MiB say) the VAs are the p_paddrs */
+    if (!xen3) {
+        *why = "not a Xen PV kernel (no 'xen-3.0' XEN_VERSION note)";
         return -ENOEXEC;
     }
     for (unsigned int i = 0; i < eh.e_phnum; i++) {
@@ -98,7 +100,9 @@ int build_parse_elf(const uint8_t *img, size_t len, struct build_kernel *k, cons
             continue;
         va = ph.p_paddr - k->paddr_offset + k->virt_base;
         if (k->nr_segments == BUILD_MAX_SEGMENTS || ph.p_paddr < k->paddr_offset ||
-            va < k->virt_base || va + ph.p_memsz < va) {
+            va < k->virt_base || va + ph.p_memsz < va ||
+            (va < LOWER_HALF_END ? va + ph.p_memsz > LOWER_HALF_END : va < HV_HOLE_END)) {
+            /* the guest owns the lower half and the upper half above the hypervisor's hole */
             *why = "too many, misplaced or wrapping loadable segments";
             return -ENOEXEC;
         }

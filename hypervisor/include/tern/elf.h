@@ -20,7 +20,7 @@
  * segment has p_vaddr 0 but p_paddr inside the image.
  */
 
-/* Lowest VA a segment may use: the upper half minus the hypervisor's hole
+/* Segments may use the lower half or the upper half minus the hypervisor's hole
  * 0xffff800000000000-0xffff87ffffffffff. */
 #define ELF_HV_HOLE_START 0xffff800000000000ULL
 #define ELF_HV_HOLE_END 0xffff880000000000ULL
@@ -55,8 +55,8 @@ struct elf_image_info {
 /* Validates the whole image and fills *info (untouched on failure).
  * Xen notes come from PT_NOTE segments, else from SHT_NOTE sections.
  * Checks made here, so the builder need not repeat them: segments within
- * the file, p_filesz <= p_memsz, load VAs canonical, non-wrapping, in the
- * upper half above the hypervisor hole and not overlapping each other;
+ * the file, p_filesz <= p_memsz, load VAs canonical, non-wrapping, within
+ * the lower half or above the hypervisor hole, not overlapping each other;
  * entry inside a loaded segment; hypercall page page-aligned and inside
  * the image; INIT_P2M page-aligned, canonical and outside the image;
  * VIRT_BASE page-aligned (so VIRT_BASE <= virt_kstart, since no segment

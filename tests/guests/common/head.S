@@ -18,8 +18,10 @@
     XEN_NOTE(XEN_ELFNOTE_GUEST_OS,       .asciz "Tern-test")
     XEN_NOTE(XEN_ELFNOTE_GUEST_VERSION,  .asciz "1")
     XEN_NOTE(XEN_ELFNOTE_XEN_VERSION,    .asciz "xen-3.0")
+#ifndef LOWER_HALF /* (guest_low.ld: no VIRT_BASE, the VAs are the p_paddrs) */
     XEN_NOTE(XEN_ELFNOTE_VIRT_BASE,      .quad VIRT_BASE)
     XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET,   .quad 0)
+#endif
     XEN_NOTE(XEN_ELFNOTE_ENTRY,          .quad _start)
     XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, .quad hypercall_page)
     XEN_NOTE(XEN_ELFNOTE_FEATURES,       .asciz "!writable_page_tables|pae_pgdir_above_4gb")

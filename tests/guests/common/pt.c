@@ -16,12 +16,14 @@ void *pt_va_of_pfn(uint64_t pfn)
     return (void *)(uintptr_t)(GUEST_VIRT_BASE + pfn * PAGE_BYTES);
 }
 
-/* The L2 mapping the bootstrap window: L4[511] -> L3[510], found through the M2P. */
+/* The L2 mapping the bootstrap window (L4[511] -> L3[510] for an image at the top, L4[0]
+ * -> L3[0] for one in the lower half), found through the M2P. */
 static uint64_t bootstrap_l2_mfn(void)
 {
     const uint64_t *l4 = (const uint64_t *)(uintptr_t)start_info->pt_base;
-    const uint64_t *l3 = pt_va_of_pfn(pt_pfn_of((l4[511] & 0x000ffffffffff000ULL) >> 12));
-    return (l3[510] & 0x000ffffffffff000ULL) >> 12;
+    unsigned int i4 = (GUEST_VIRT_BASE >> 39) & 511, i3 = (GUEST_VIRT_BASE >> 30) & 511;
+    const uint64_t *l3 = pt_va_of_pfn(pt_pfn_of((l4[i4] & 0x000ffffffffff000ULL) >> 12));
+    return (l3[i3] & 0x000ffffffffff000ULL) >> 12;
 }
 
 volatile uint64_t *pt_spare_l1(void)

@@ -14,7 +14,15 @@ extern const char test_name[];              /* the guest's directory name */
 extern const struct start_info *start_info; /* as passed in %rsi */
 extern uint64_t boot_entry_rsp;             /* %rsp at the entry point */
 extern char _image_start[], _end[];         /* bounds of the loaded image */
-#define GUEST_VIRT_BASE 0xffffffff80000000ULL
+extern char guest_virt_base[];              /* VA of PFN 0 (the link script's) */
+/* Through an empty asm: the compiler would take the address of an object for never 0. */
+static inline uint64_t guest_virt_base_va(void)
+{
+    uint64_t v = (uint64_t)(uintptr_t)guest_virt_base;
+    __asm__("" : "+r"(v));
+    return v;
+}
+#define GUEST_VIRT_BASE guest_virt_base_va()
 
 /* Console output through console_io(CONSOLEIO_write); returns the hypercall result. */
 long guest_puts(const char *s);
