@@ -55,6 +55,9 @@ void idt_init(void)
     set_gate(2, IST_NMI, 0);
     set_gate(8, IST_DF, 0);
     set_gate(18, IST_MC, 0);
+    /* #DB too: a guest's data breakpoint on the selector of `mov ss` is reported after the
+     * next instruction, which may be a `syscall` still on the guest's stack in ring 0 */
+    set_gate(1, IST_DB, 0);
     /* int3 and into reach a PV guest (ring 3) as #BP/#OF, like on Xen */
     set_gate(3, IST_NONE, 3);
     set_gate(4, IST_NONE, 3);

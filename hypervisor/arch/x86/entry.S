@@ -51,6 +51,21 @@ trap_stubs:
 common_entry:
         cld
         SAVE_GPRS
+        testb   $3, 16 * 8 + 8(%rsp)    /* from ring 3? */
+        jz      1f
+        /* A guest's frame belongs at cpu_info->guest_regs, where TSS.rsp0 puts it; an IST
+         * vector (#DB, NMI, #MC) built it on its own stack: move it there. */
+        mov     %rsp, %rdi
+        or      $(STACK_SIZE - 1), %rdi
+        sub     $(CPU_INFO_SIZE - 1 - 8), %rdi  /* &cpu_info->guest_regs */
+        cmp     %rdi, %rsp
+        je      1f
+        mov     %rsp, %rsi
+        mov     $21, %ecx                       /* sizeof(struct cpu_user_regs) / 8 */
+        rep movsq
+        sub     $(21 * 8), %rdi
+        mov     %rdi, %rsp
+1:
         mov     %rsp, %rdi
         /* The CPU aligned the frame; 21 quadwords leave us 8 off for the call. */
         sub     $8, %rsp

@@ -94,7 +94,10 @@ void do_trap(struct cpu_user_regs *regs)
     if (vec >= 11 && vec <= 14 && fixup_exception(&regs->rip))
         return; /* a guest copy, segment load or iret that faulted: see its fixup */
     if (vec == 1) {
-        /* a guest's breakpoint hit while the hypervisor touched guest memory */
+        /* A guest's breakpoint hit in ring 0: the hypervisor touched watched guest memory,
+         * or a `mov ss` shadow carried the #DB over a syscall or int into our entry (on
+         * #DB's own stack, whatever %rsp the guest left). Data breakpoints are traps, so
+         * carrying on is safe; as on Xen the guest is not told. */
         asm volatile("mov %0, %%db6" ::"r"(0xffff0ff0ul));
         return;
     }

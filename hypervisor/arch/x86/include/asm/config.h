@@ -24,8 +24,8 @@
 #define PML4_SLOT(va)           (((va) >> 39) & 511)
 
 /*
- * Each CPU's stack block is STACK_SIZE and aligned to it: pages 0-2 are the IST stacks
- * (NMI, #DF, #MC), the rest the main stack with struct cpu_info at its top, so per-CPU
+ * Each CPU's stack block is STACK_SIZE and aligned to it: pages 0-3 are the IST stacks
+ * (NMI, #DF, #MC, #DB), the rest the main stack with struct cpu_info at its top, so per-CPU
  * state is found from any of them.
  */
 #define STACK_ORDER             4

@@ -15,7 +15,7 @@ struct __attribute__((packed)) tss64 {
 };
 _Static_assert(sizeof(struct tss64) == 104, "TSS layout");
 
-enum { IST_NONE, IST_NMI, IST_DF, IST_MC, IST_MAX };
+enum { IST_NONE, IST_NMI, IST_DF, IST_MC, IST_DB, IST_MAX };
 
 /* The LDT descriptor of the running vCPU (16 bytes, in the reserved page). */
 #define LDT_SELECTOR 0xe050
