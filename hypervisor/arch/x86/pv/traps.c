@@ -160,6 +160,8 @@ void do_guest_trap(struct cpu_user_regs *regs)
                    v->traps[error >> 3].flags & TI_MASK_EVENTS, NULL);
             return;
         }
+        if (!error && pv_gp_is_stack_fault(regs))
+            vec = 12; /* #SS(0), as hardware raises it (stackfault.c) */
         break;
     case 1: /* #DB: what hit goes in its DR6 */
         pv_debugreg_hit(v);

@@ -51,6 +51,9 @@ void pv_debugreg_off(void);
 /* A #DB in the guest: the hardware's DR6 status bits into the vCPU's DR6, where the
  * guest's handler reads them (get_debugreg 6), and the hardware's cleared. */
 void pv_debugreg_hit(struct vcpu *v);
+
+/* stackfault.c: whether a guest's #GP(0) is a non-canonical access through SS (#SS(0)). */
+bool pv_gp_is_stack_fault(const struct cpu_user_regs *regs);
 #define PV_DR6_DEFAULT 0xffff0ff0ul /* architectural values after reset */
 #define PV_DR7_DEFAULT 0x400ul
 #define PV_DR7_ENABLED 0xfful       /* L0-3 and G0-3: a breakpoint is armed */
