@@ -14,17 +14,10 @@ void *TERN_LIBC(memcpy)(void *dst, const void *src, size_t n)
     unsigned char *d = dst;
     const unsigned char *s = src;
 
-    /* Word copies when both sides line up; bytes otherwise. Under emulation a string
-     * instruction moves 8 bytes a step for fewer steps than a loop (~20 % on 4 KiB). */
+    /* Word copies when both sides line up; bytes otherwise. */
     if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-#if defined(__x86_64__)
-        size_t words = n / 8;
-        asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
-        n &= 7;
-#else
         for (; n >= 8; n -= 8, d += 8, s += 8)
             *(word_t *)(void *)d = *(const word_t *)(const void *)s;
-#endif
     }
     while (n--)
         *d++ = *s++;
@@ -55,14 +48,8 @@ void *TERN_LIBC(memset)(void *dst, int c, size_t n)
         *d++ = (unsigned char)c;
         n--;
     }
-#if defined(__x86_64__)
-    size_t words = n / 8;
-    asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
-    n &= 7;
-#else
     for (; n >= 8; n -= 8, d += 8)
         *(word_t *)(void *)d = pattern;
-#endif
     while (n--)
         *d++ = (unsigned char)c;
     return dst;
