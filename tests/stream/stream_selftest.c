@@ -8,6 +8,7 @@
 #include "tern/transport.h"
 
 uint32_t tern_crc32c_sw(uint32_t crc, const void *buf, size_t len);
+uint32_t tern_crc32c_split(uint32_t crc, const void *buf, size_t len);
 
 static int failures;
 #define CHECK(cond, ...)                                                     \
@@ -33,6 +34,21 @@ static void test_crc(void)
 		      "hw and sw crc differ at offset %zu", off);
 	CHECK(tern_crc32c(tern_crc32c(0, buf, 100), buf + 100, 900) == tern_crc32c(0, buf, 1000),
 	      "crc chaining");
+	/* a large buffer split between two threads and joined: the same CRC */
+	size_t big = (3u << 20) + 13;
+	uint8_t *b = malloc(big);
+	CHECK(b != NULL, "no memory");
+	if (!b)
+		return;
+	for (size_t i = 0; i < big; i++)
+		b[i] = (uint8_t)(i * 2654435761u >> 13);
+	const size_t lens[] = { 2, 9, 4096, (512u << 10) + 1, (1u << 20) - 3, big };
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		for (uint32_t seed = 0; seed < 2; seed++)
+			CHECK(tern_crc32c_split(seed * 0x12345678u, b + i, lens[i] - i) ==
+			      tern_crc32c_sw(seed * 0x12345678u, b + i, lens[i] - i),
+			      "split crc differs for %zu bytes, seed %u", lens[i] - i, seed);
+	free(b);
 }
 
 /* A writer on a pipe we drain into memory afterwards. */
