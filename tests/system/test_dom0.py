@@ -294,15 +294,16 @@ def test_save_restore_twenty_times():
 
 def test_live_snapshots_rollback_and_restore_from_the_store():
     """tern snapshot of a running 2-vCPU guest running memguard, twice: it runs on in the
-    same domain with no bad page; both listed (also as JSON); rollback to the first returns
-    its passes to that point and they carry on with no bad page; a second guest restored
+    same domain with no bad page; both listed (also as JSON); rollback to each (the second,
+    then the first) returns its passes to that point and they carry on with no bad page; a
+    second guest restored
     from the second snapshot runs beside it; snapshot-rm, and the store verifies. Before
     that, tern killed at each step of a snapshot and a save (and once from outside): the
     guest carries on unharmed, the store verifies, the killed snapshot is not listed."""
     run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=1200,
                modules=dom0("tern.script=snapshot"))
     r = results(run)
-    for name in ("snapshot_killed", "snapshot", "snapshot_list", "rollback", "snapshot_restore",
+    for name in ("snapshot_killed", "snapshot", "snapshot_list", "rollback_s2", "rollback", "snapshot_restore",
                  "snapshot_guests", "snapshot_rm"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS

@@ -38,28 +38,35 @@ n=$(tern snapshot-list guard | grep -c "^s[12] ")
 [ "$n" = 2 ] && tern_result snapshot_list PASS "2 snapshots of guard listed" ||
     tern_result snapshot_list FAIL "$n listed"
 
-# rollback to s1: the passes go back to where s1 was taken (between the passes seen when
-# the snapshot began and when it ended) and carry on. The old guest prints on until it is
-# destroyed; the restored one's first line is where the numbers drop.
-before=$(last_pass $log)
-lines=$(wc -l < $log)
-after() { tail -n +$((lines + 1)) $log | grep "MEMGUARD pass=" | sed 's/.*pass=\([0-9]*\).*/\1/' |
-          awk 'prev && $1 < prev { found = 1 } found { print } { prev = $1 }'; }
-if out=$(tern rollback guard s1 2>&1); then
+# rollback to each snapshot, the later first: the passes go back to where that snapshot was
+# taken (between the passes seen when it began and when it ended) and carry on with no bad
+# page. The old guest prints on until it is destroyed; the restored one's first line is
+# where the numbers drop.
+rollback_check() { # rollback_check SNAP RESULT
+    local snap=$1 res=$2 before lines first out start pass
+    eval "start=\$start_$snap pass=\$pass_$snap"
+    before=$(last_pass $log)
+    lines=$(wc -l < $log)
+    after() { tail -n +$((lines + 1)) $log | grep "MEMGUARD pass=" | sed 's/.*pass=\([0-9]*\).*/\1/' |
+              awk 'prev && $1 < prev { found = 1 } found { print } { prev = $1 }'; }
+    if ! out=$(tern rollback guard $snap 2>&1); then
+        tern_result $res FAIL "$out"
+        return
+    fi
     echo "$out"
     n=0
     while [ "$(after | wc -l)" -lt 3 ] && [ $n -lt 1200 ]; do n=$((n + 1)); sleep 0.1; done
     first=$(after | head -n 1)
-    if [ -n "$first" ] && [ "$first" -gt "$start_s1" ] && [ "$first" -le $((pass_s1 + 1)) ] &&
+    if [ -n "$first" ] && [ "$first" -gt "$start" ] && [ "$first" -le $((pass + 1)) ] &&
        [ "$(after | wc -l)" -ge 3 ] && [ "$(bad)" = 0 ]; then
-        tern_result rollback PASS "back from pass $before to pass $first (s1 taken between passes $start_s1 and $pass_s1); $out"
+        tern_result $res PASS "back from pass $before to pass $first ($snap taken between passes $start and $pass); $out"
     else
         tail -n 10 $log
-        tern_result rollback FAIL "first pass after rollback ${first:-none}, s1 between $start_s1 and $pass_s1, before $before"
+        tern_result $res FAIL "first pass after rollback to $snap ${first:-none}, taken between $start and $pass, before $before"
     fi
-else
-    tern_result rollback FAIL "$out"
-fi
+}
+rollback_check s2 rollback_s2
+rollback_check s1 rollback
 
 # a second guest from s2, beside the first
 if out=$(tern restore --snapshot s2 --name twin 2>&1); then
