@@ -217,6 +217,8 @@ static int16_t batch_one(struct domain *d, unsigned int cmd, void *op)
         st = gnttab_map_one(d, op);
     else if (cmd == GNTTABOP_unmap_grant_ref)
         st = gnttab_unmap_one(d, op);
+    else if (cmd == GNTTABOP_unmap_and_replace)
+        st = gnttab_unmap_replace_one(d, op);
     else
         st = gnttab_copy_one(d, op);
     spin_unlock_irqrestore(&gnttab_lock, flags);
@@ -228,14 +230,18 @@ static long batch(struct domain *d, unsigned int cmd, uint64_t uop, unsigned int
     union {
         struct gnttab_map_grant_ref map;
         struct gnttab_unmap_grant_ref unmap;
+        struct gnttab_unmap_and_replace replace;
         struct gnttab_copy copy;
     } op;
-    size_t size = cmd == GNTTABOP_map_grant_ref     ? sizeof(op.map)
-                  : cmd == GNTTABOP_unmap_grant_ref ? sizeof(op.unmap)
-                                                    : sizeof(op.copy);
+    size_t size = cmd == GNTTABOP_map_grant_ref       ? sizeof(op.map)
+                  : cmd == GNTTABOP_unmap_grant_ref   ? sizeof(op.unmap)
+                  : cmd == GNTTABOP_unmap_and_replace ? sizeof(op.replace)
+                                                      : sizeof(op.copy);
     size_t status_at = cmd == GNTTABOP_map_grant_ref ? offsetof(struct gnttab_map_grant_ref, status)
                        : cmd == GNTTABOP_unmap_grant_ref
                            ? offsetof(struct gnttab_unmap_grant_ref, status)
+                       : cmd == GNTTABOP_unmap_and_replace
+                           ? offsetof(struct gnttab_unmap_and_replace, status)
                            : offsetof(struct gnttab_copy, status);
 
     if (count > GNTTAB_MAX_BATCH)
@@ -269,6 +275,7 @@ long do_grant_table_op(unsigned int cmd, uint64_t uop, unsigned int count)
     switch (cmd) {
     case GNTTABOP_map_grant_ref:
     case GNTTABOP_unmap_grant_ref:
+    case GNTTABOP_unmap_and_replace:
     case GNTTABOP_copy:
         return batch(d, cmd, uop, count);
     case GNTTABOP_setup_table:
@@ -280,6 +287,6 @@ long do_grant_table_op(unsigned int cmd, uint64_t uop, unsigned int count)
     case GNTTABOP_get_version:
         return get_version(d, uop, count);
     default:
-        return -ENOSYS; /* transfer, v2 status frames, swap, unmap_and_replace, ... */
+        return -ENOSYS; /* transfer, v2 status frames, swap, ... */
     }
 }

@@ -444,6 +444,29 @@ unpin:
     return rc;
 }
 
+/* The mapping at host_addr goes, the caller's page at new_addr takes its place (0: plain
+ * unmap), as on Xen; not for mappings made through GNTMAP_contains_pte. */
+int16_t gnttab_unmap_replace_one(struct domain *d, const struct gnttab_unmap_and_replace *op)
+{
+    struct grant_table *lgt = d->grant_table;
+    struct gnttab_map *m = map_of(lgt, op->handle);
+    struct gnttab_unmap_grant_ref un = { .host_addr = op->host_addr, .handle = op->handle };
+    int16_t rc;
+
+    if (!op->new_addr)
+        return gnttab_unmap_one(d, &un);
+    if (!m || !m->flags)
+        return GNTST_bad_handle;
+    if (!(m->flags & GNTMAP_host_map) || (m->flags & GNTMAP_contains_pte) ||
+        op->host_addr != m->host_addr)
+        return GNTST_general_error;
+    rc = arch_gnttab_replace(current, m->l1, m->index, m->mfn, op->new_addr);
+    if (rc != GNTST_okay)
+        return rc;
+    map_release(lgt, m, false); /* the entry is replaced: the frame refs and the pin go */
+    return GNTST_okay;
+}
+
 int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op)
 {
     struct grant_table *lgt = d->grant_table;

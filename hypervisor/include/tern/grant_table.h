@@ -49,6 +49,7 @@ int gnttab_setup(struct grant_table *gt, unsigned int nr, mfn_t *mfns);
 /* One entry of map_grant_ref / unmap_grant_ref for d: a GNTST_* code. */
 int16_t gnttab_map_one(struct domain *d, struct gnttab_map_grant_ref *op);
 int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op);
+int16_t gnttab_unmap_replace_one(struct domain *d, const struct gnttab_unmap_and_replace *op);
 /* GNTTABOP_copy, one entry (grant_ops.c). */
 int16_t gnttab_copy_one(struct domain *d, const struct gnttab_copy *op);
 
@@ -58,5 +59,8 @@ int16_t gnttab_copy_one(struct domain *d, const struct gnttab_copy *op);
 int16_t arch_gnttab_map(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_t mfn,
                         mfn_t *l1, unsigned int *index);
 int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn);
+/* unmap_and_replace: the entry mapping new_addr moves into the grant's slot (which must
+ * still map mfn) and new_addr's slot is cleared; a GNTST_* code. */
+int16_t arch_gnttab_replace(struct vcpu *v, mfn_t l1, unsigned int index, mfn_t mfn, uint64_t new_addr);
 
 #endif

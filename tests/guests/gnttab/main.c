@@ -1,6 +1,7 @@
 /*
  * gnttab: grant tables v1. Alone, the guest checks its own table (setup_table, query_size,
- * set_version), maps and copies its own grants, and every error it can provoke. With
+ * set_version), maps, unmaps (also by unmap_and_replace) and copies its own grants, and
+ * every error it can provoke. With
  * "role=<r> peer=<domid>" on its command line it plays one side of a two-domain test
  * (see tests/system/test_grant_tables.py); the sides meet through fixed grant refs.
  */
@@ -177,6 +178,49 @@ static void self_ops(volatile struct grant_entry_v1 *gt, domid_t me, volatile ui
     ASSERT_EQ(gnttab_map(me, 8, MAP_VA(0), GNTMAP_host_map, &h, NULL), GNTST_general_error);
 }
 
+/* unmap_and_replace: the grant's slot takes the page mapped at new_addr, which is left
+ * empty, and the grant is released; new_addr 0 is a plain unmap. */
+static void replace_ops(volatile struct grant_entry_v1 *gt, domid_t me, volatile uint64_t *l1)
+{
+    grant_handle_t h = 0;
+    struct gnttab_unmap_and_replace r;
+
+    page(0)[0] = 0x1111;
+    page(2)[0] = 0x3333;
+    gnttab_grant(&gt[20], me, page_mfn(0), false);
+    ASSERT_EQ(hypervisor_update_va_mapping(MAP_VA(5), (page_mfn(2) << 12) | PTE_FLAGS_RW, UVMF_INVLPG), 0);
+    ASSERT_EQ(gnttab_map(me, 20, MAP_VA(4), GNTMAP_host_map, &h, NULL), GNTST_okay);
+    ASSERT_EQ(*at(MAP_VA(4)), 0x1111);
+
+    r = (struct gnttab_unmap_and_replace){ .host_addr = MAP_VA(3), .new_addr = MAP_VA(5), .handle = h };
+    ASSERT_EQ(gnttab_op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+    ASSERT_EQ(r.status, GNTST_general_error); /* not where the grant is */
+    r.host_addr = MAP_VA(4);
+    r.handle = 9999;
+    ASSERT_EQ(gnttab_op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+    ASSERT_EQ(r.status, GNTST_bad_handle);
+    ASSERT_EQ(gt[20].flags, GTF_permit_access | GTF_reading | GTF_writing); /* still mapped */
+
+    r.handle = h;
+    ASSERT_EQ(gnttab_op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+    ASSERT_EQ(r.status, GNTST_okay);
+    ASSERT_EQ(l1[16 + 4] & 0x000ffffffffff000ULL, page_mfn(2) << 12);
+    ASSERT_EQ(l1[16 + 5], 0);
+    ASSERT_EQ(*at(MAP_VA(4)), 0x3333);
+    ASSERT_EQ(gt[20].flags, GTF_permit_access); /* released */
+    ASSERT_EQ(gnttab_op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+    ASSERT_EQ(r.status, GNTST_bad_handle); /* twice */
+    ASSERT_EQ(hypervisor_update_va_mapping(MAP_VA(4), 0, UVMF_INVLPG), 0);
+
+    /* new_addr 0: a plain unmap */
+    ASSERT_EQ(gnttab_map(me, 20, MAP_VA(4), GNTMAP_host_map, &h, NULL), GNTST_okay);
+    r = (struct gnttab_unmap_and_replace){ .host_addr = MAP_VA(4), .new_addr = 0, .handle = h };
+    ASSERT_EQ(gnttab_op(GNTTABOP_unmap_and_replace, &r, 1), 0);
+    ASSERT_EQ(r.status, GNTST_okay);
+    ASSERT_EQ(l1[16 + 4], 0);
+    ASSERT(gnttab_revoke(&gt[20]));
+}
+
 static void solo(void)
 {
     volatile uint64_t *l1 = pt_spare_l1();
@@ -194,6 +238,7 @@ static void solo(void)
     ASSERT_EQ(gnttab_op(GNTTABOP_query_size, &q, 1), 0);
     ASSERT_EQ(q.nr_frames, 2);
     self_ops(gt, me, l1);
+    replace_ops(gt, me, l1);
     /* a frame of nobody's grant, straight into an L1: refused */
     ASSERT_EQ(hypervisor_mmu_update(&u, 1, NULL, DOMID_SELF), -XEN_EPERM);
     guest_printf("gnttab: domain %u checked its own table, maps and copies\n", me);

@@ -57,6 +57,30 @@ int16_t arch_gnttab_map(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_
     return GNTST_okay;
 }
 
+int16_t arch_gnttab_replace(struct vcpu *v, mfn_t l1, unsigned int index, mfn_t mfn, uint64_t new_addr)
+{
+    uint16_t domid = v->domain->domid;
+    mfn_t nl1;
+    unsigned int nindex;
+    uint64_t e, cur;
+
+    if (locate(v, new_addr, 0, &nl1, &nindex) != GNTST_okay || !is_live_l1(nl1) || !is_live_l1(l1))
+        return GNTST_general_error;
+    if (nl1 == l1 && nindex == index)
+        return GNTST_general_error; /* the grant's own slot */
+    cur = __atomic_load_n(&((const uint64_t *)__va((paddr_t)l1 << PAGE_SHIFT))[index], __ATOMIC_ACQUIRE);
+    if (!(cur & _PAGE_PRESENT) || ((cur & PV_PTE_ADDR_MASK) >> PAGE_SHIFT) != mfn)
+        return GNTST_general_error; /* no longer where the grant was mapped */
+    e = __atomic_load_n(&((const uint64_t *)__va((paddr_t)nl1 << PAGE_SHIFT))[nindex], __ATOMIC_ACQUIRE);
+    /* the entry is taken as any update of the slot (a page of the caller's, checked), the
+     * grant's dropped; then new_addr's copy goes, with its references */
+    if (pv_mod_entry(domid, l1, index, e, false))
+        return GNTST_general_error;
+    pv_mod_entry(domid, nl1, nindex, 0, false);
+    pv_flush_guest_tlbs(domid); /* neither old translation may be used on any CPU */
+    return GNTST_okay;
+}
+
 int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn)
 {
     for (unsigned int tries = 0; tries < UNMAP_TRIES; tries++) {
