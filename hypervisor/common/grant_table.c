@@ -467,6 +467,12 @@ int16_t gnttab_unmap_replace_one(struct domain *d, const struct gnttab_unmap_and
     return GNTST_okay;
 }
 
+/*
+ * As on Xen, an unmap takes away what it names: the host mapping when host_addr is given
+ * (it must be where the grant is mapped), the device mapping when dev_bus_addr is (it must
+ * be the frame's bus address). The grant is released once neither is left; naming neither
+ * does nothing.
+ */
 int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op)
 {
     struct grant_table *lgt = d->grant_table;
@@ -475,15 +481,23 @@ int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *
     m = map_of(lgt, op->handle);
     if (!m || !m->flags)
         return GNTST_bad_handle;
-    if (op->host_addr != m->host_addr)
-        return GNTST_general_error; /* not where this handle mapped */
-    if (op->dev_bus_addr && op->dev_bus_addr != (uint64_t)m->mfn << PAGE_SHIFT)
+    if (op->dev_bus_addr && (m->flags & GNTMAP_device_map) &&
+        op->dev_bus_addr != (uint64_t)m->mfn << PAGE_SHIFT)
         return GNTST_bad_dev_addr;
-    if (map_release(lgt, m, true)) {
-        /* Its entry keeps changing under us: the grant must not be released while that
-         * entry may still map the frame, so the domain ends and teardown releases it. */
-        domain_crash(d, "grant mapping %u could not be removed", op->handle);
-        return GNTST_general_error;
+    if (op->host_addr && (m->flags & GNTMAP_host_map)) {
+        if (op->host_addr != m->host_addr)
+            return GNTST_general_error; /* not where this handle mapped */
+        if (arch_gnttab_unmap(lgt->domid, m->l1, m->index, m->mfn)) {
+            /* Its entry keeps changing under us: the grant must not be released while that
+             * entry may still map the frame, so the domain ends and teardown releases it. */
+            domain_crash(d, "grant mapping %u could not be removed", op->handle);
+            return GNTST_general_error;
+        }
+        m->flags &= ~GNTMAP_host_map;
     }
+    if (op->dev_bus_addr && (m->flags & GNTMAP_device_map))
+        m->flags &= ~GNTMAP_device_map;
+    if (!(m->flags & (GNTMAP_host_map | GNTMAP_device_map)))
+        map_release(lgt, m, false);
     return GNTST_okay;
 }

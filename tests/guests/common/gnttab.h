@@ -81,6 +81,16 @@ static inline int16_t gnttab_unmap(grant_handle_t handle, uint64_t va)
     return u.status;
 }
 
+/* The device mapping of a handle, named by its bus address. */
+static inline int16_t gnttab_unmap_dev(grant_handle_t handle, uint64_t bus)
+{
+    struct gnttab_unmap_grant_ref u = { .dev_bus_addr = bus, .handle = handle };
+
+    if (gnttab_op(GNTTABOP_unmap_grant_ref, &u, 1))
+        return -100;
+    return u.status;
+}
+
 /* One copy; gref sides name (domid, ref), frame sides (DOMID_SELF, mfn). */
 static inline int16_t gnttab_copy1(uint16_t flags, domid_t sdom, uint64_t sref, uint16_t soff,
                                    domid_t ddom, uint64_t dref, uint16_t doff, uint16_t len)

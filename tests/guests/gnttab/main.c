@@ -141,7 +141,23 @@ static void self_ops(volatile struct grant_entry_v1 *gt, domid_t me, volatile ui
     ASSERT_EQ(bus, page_mfn(1) << 12);
     ASSERT_EQ(gnttab_unmap(h, MAP_VA(1)), GNTST_okay);
     ASSERT_EQ(gt[10].flags, GTF_permit_access | GTF_readonly | GTF_reading); /* h2 holds it */
+    /* an unmap naming neither address takes nothing away, as on Xen; the bus address must
+     * be the frame's, and takes the device mapping */
     ASSERT_EQ(gnttab_unmap(h2, 0), GNTST_okay);
+    ASSERT_EQ(gt[10].flags, GTF_permit_access | GTF_readonly | GTF_reading);
+    ASSERT_EQ(gnttab_unmap_dev(h2, bus + PAGE_BYTES), GNTST_bad_dev_addr);
+    ASSERT_EQ(gnttab_unmap_dev(h2, bus), GNTST_okay);
+    ASSERT_EQ(gt[10].flags, GTF_permit_access | GTF_readonly);
+    ASSERT_EQ(gnttab_unmap_dev(h2, bus), GNTST_bad_handle);
+
+    /* host and device mapping in one: each unmap takes its own part */
+    ASSERT_EQ(gnttab_map(me, 10, MAP_VA(1), GNTMAP_host_map | GNTMAP_device_map | GNTMAP_readonly, &h, &bus),
+              GNTST_okay);
+    ASSERT_EQ(gnttab_unmap(h, MAP_VA(1)), GNTST_okay);
+    ASSERT_EQ(l1[17], 0);
+    ASSERT_EQ(gt[10].flags, GTF_permit_access | GTF_readonly | GTF_reading); /* the device part */
+    ASSERT_EQ(gnttab_unmap(h, MAP_VA(1)), GNTST_okay);                       /* no host part left */
+    ASSERT_EQ(gnttab_unmap_dev(h, bus), GNTST_okay);
     ASSERT_EQ(gt[10].flags, GTF_permit_access | GTF_readonly);
 
     /* refs and flags that name nothing we may map */
