@@ -159,3 +159,18 @@ def test_refused_and_crashed_hostile_guests_together():
     assert names.get("hello") == ["SUCCESS"] * 3, run.text
     assert {n for _, n in crashed} == set(HOSTILE), run.text
     assert_clean_end(run)
+
+
+def test_hypercall_fuzzers_beside_other_guests():
+    """Two guests throw 10^6 rounds of random and mutated hypercalls each (fuzz_hypercalls,
+    two seeds) while guests with checks of their own run beside them: the hypervisor never
+    faults, every check passes, the fuzzers finish."""
+    fuzz = [elf("fuzz_hypercalls") + f"|calls=1000000 seed={seed}" for seed in (11, 12)]
+    others = ["mmu_update", "events", "gnttab", "pvclock"]
+    run = boot(RUN, modules=fuzz + [elf(g) for g in others], timeout=600)
+    verdicts, crashed = results(run)
+    assert sorted(verdicts.values()) == sorted([("fuzz_hypercalls", "SUCCESS")] * 2 +
+                                               [(g, "SUCCESS") for g in others]), run.text[-4000:]
+    assert not crashed
+    assert len([l for l in run.lines if "1000000 rounds," in l]) == 2
+    assert_clean_end(run)
