@@ -1,5 +1,6 @@
 """Build checks of the test guests: each ELF carries the Xen notes a PV domain builder needs
-and is linked so that VA = 0xffffffff80000000 + pseudo-physical address."""
+and is linked so that VA = 0xffffffff80000000 + pseudo-physical address; lower_half, without
+the VIRT_BASE and PADDR_OFFSET notes, at VA = pseudo-physical address from 1 MiB."""
 import os
 import re
 import struct
@@ -20,6 +21,7 @@ NUMERIC = {ENTRY, HYPERCALL_PAGE, VIRT_BASE_NOTE, PADDR_OFFSET}
 READELF_TYPE_NAMES = {"NT_VERSION (version)": 1, "NT_ARCH (architecture)": 2, "GO BUILDID": 4}
 
 GUESTS = sorted(d for d in os.listdir(HERE) if os.path.isfile(os.path.join(HERE, d, "main.c")))
+LOWER_HALF = "lower_half"  # linked by common/guest_low.ld
 
 
 def run(*cmd):
@@ -121,10 +123,18 @@ def test_notes_readelf_matches_raw(guest):
     assert readelf_notes(guest) == raw_notes(guest)
 
 
+def is_lower_half(path):
+    return os.path.basename(path) == LOWER_HALF + ".elf"
+
+
 def test_xen_notes(guest):
     notes = readelf_notes(guest)
+    low = is_lower_half(guest)
     for t in (ENTRY, HYPERCALL_PAGE, VIRT_BASE_NOTE, PADDR_OFFSET, XEN_VERSION, GUEST_OS,
               GUEST_VERSION, LOADER, PAE_MODE, FEATURES):
+        if low and t in (VIRT_BASE_NOTE, PADDR_OFFSET):
+            assert t not in notes, f"Xen note type {t} in a lower-half guest"
+            continue
         assert t in notes, f"Xen note type {t} missing"
     assert string_note(notes[XEN_VERSION]) == "xen-3.0"
     assert string_note(notes[GUEST_OS]) == "Tern-test"
@@ -132,8 +142,9 @@ def test_xen_notes(guest):
     assert string_note(notes[PAE_MODE]) == "yes"
     features = string_note(notes[FEATURES]).split("|")
     assert "!writable_page_tables" in features
-    assert numeric_note(notes[VIRT_BASE_NOTE]) == VIRT_BASE
-    assert numeric_note(notes[PADDR_OFFSET]) == 0
+    if not low:
+        assert numeric_note(notes[VIRT_BASE_NOTE]) == VIRT_BASE
+        assert numeric_note(notes[PADDR_OFFSET]) == 0
 
 
 def test_entry_and_hypercall_page(guest):
@@ -153,12 +164,15 @@ def test_entry_and_hypercall_page(guest):
 def test_linked_at_virt_base(guest):
     phdrs = program_headers(guest)
     loads = [p for p in phdrs if p[0] == "LOAD"]
+    base = 0 if is_lower_half(guest) else VIRT_BASE
     assert loads and any(p[0] == "NOTE" for p in phdrs)
     for _, vaddr, paddr, memsz, _ in loads:
         assert vaddr % 4096 == 0
-        assert vaddr == VIRT_BASE + paddr, "VA must be virt_base + pseudo-physical address"
-        assert VIRT_BASE <= vaddr and vaddr + memsz <= VIRT_BASE + (1 << 30)
+        assert vaddr == base + paddr, "VA must be virt_base + pseudo-physical address"
+        assert base <= vaddr and vaddr + memsz <= base + (1 << 30)
         assert not (HV_START <= vaddr < HV_END)
+    if base == 0:
+        assert min(p[1] for p in loads) == 1 << 20  # linked at 1 MiB
 
 
 def test_guest_defines_title_and_name(guest):
