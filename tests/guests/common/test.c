@@ -111,3 +111,19 @@ void guest_start(const struct start_info *si)
     test_main();
     test_success();
 }
+
+unsigned long cmdline_num(const char *key, unsigned long def)
+{
+    const char *s = start_info->cmd_line;
+    size_t n = strlen(key);
+
+    for (; *s; s++) {
+        if ((s == start_info->cmd_line || s[-1] == ' ') && !strncmp(s, key, n) && s[n] == '=') {
+            unsigned long v = 0;
+            for (s += n + 1; *s >= '0' && *s <= '9'; s++)
+                v = v * 10 + (unsigned long)(*s - '0');
+            return v;
+        }
+    }
+    return def;
+}

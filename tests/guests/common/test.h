@@ -24,6 +24,9 @@ static inline uint64_t guest_virt_base_va(void)
 }
 #define GUEST_VIRT_BASE guest_virt_base_va()
 
+/* "key=N" from the command line (start_info), as a number; def when absent. */
+unsigned long cmdline_num(const char *key, unsigned long def);
+
 /* Console output through console_io(CONSOLEIO_write); returns the hypercall result. */
 long guest_puts(const char *s);
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

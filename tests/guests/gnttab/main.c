@@ -34,23 +34,6 @@ static volatile uint64_t *at(uint64_t va)
     return (volatile uint64_t *)(uintptr_t)va;
 }
 
-/* "key=value" from the command line, as a number; def when absent. */
-static unsigned long cmdline_num(const char *key, unsigned long def)
-{
-    const char *s = start_info->cmd_line;
-    size_t n = strlen(key);
-
-    for (; *s; s++) {
-        if ((s == start_info->cmd_line || s[-1] == ' ') && !strncmp(s, key, n) && s[n] == '=') {
-            unsigned long v = 0;
-            for (s += n + 1; *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (unsigned long)(*s - '0');
-            return v;
-        }
-    }
-    return def;
-}
-
 static bool cmdline_role(const char *role)
 {
     const char *s = start_info->cmd_line;
