@@ -92,7 +92,6 @@ __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t c, const uint8
  */
 #define SPLIT_MIN (512u << 10)
 
-
 /* a * b mod P, in the reflected bit order the CRC uses (bit 31 holds x^0) */
 static uint32_t mul_mod(uint32_t a, uint32_t b)
 {

@@ -40,6 +40,14 @@ static int16_t locate(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_t 
     return *l1 == PV_MFN_NONE ? GNTST_general_error : GNTST_okay;
 }
 
+/* What slot index of L1 table l1 holds now. */
+static uint64_t read_slot(mfn_t l1, unsigned int index)
+{
+    const uint64_t *t = __va((paddr_t)l1 << PAGE_SHIFT);
+
+    return __atomic_load_n(&t[index], __ATOMIC_ACQUIRE);
+}
+
 int16_t arch_gnttab_map(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_t mfn,
                         mfn_t *l1, unsigned int *index)
 {
@@ -68,10 +76,10 @@ int16_t arch_gnttab_replace(struct vcpu *v, mfn_t l1, unsigned int index, mfn_t 
         return GNTST_general_error;
     if (nl1 == l1 && nindex == index)
         return GNTST_general_error; /* the grant's own slot */
-    cur = __atomic_load_n(&((const uint64_t *)__va((paddr_t)l1 << PAGE_SHIFT))[index], __ATOMIC_ACQUIRE);
+    cur = read_slot(l1, index);
     if (!(cur & _PAGE_PRESENT) || ((cur & PV_PTE_ADDR_MASK) >> PAGE_SHIFT) != mfn)
         return GNTST_general_error; /* no longer where the grant was mapped */
-    e = __atomic_load_n(&((const uint64_t *)__va((paddr_t)nl1 << PAGE_SHIFT))[nindex], __ATOMIC_ACQUIRE);
+    e = read_slot(nl1, nindex);
     /* the entry is taken as any update of the slot (a page of the caller's, checked), the
      * grant's dropped; then new_addr's copy goes, with its references */
     if (pv_mod_entry(domid, l1, index, e, false))
@@ -84,7 +92,6 @@ int16_t arch_gnttab_replace(struct vcpu *v, mfn_t l1, unsigned int index, mfn_t 
 int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn)
 {
     for (unsigned int tries = 0; tries < UNMAP_TRIES; tries++) {
-        const uint64_t *t;
         uint64_t e;
         int rc;
 
@@ -93,8 +100,7 @@ int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn)
          * refused outside map_grant_ref): nothing of the mapping is left. */
         if (!is_live_l1(l1))
             return 0;
-        t = __va((paddr_t)l1 << PAGE_SHIFT);
-        e = __atomic_load_n(&t[index], __ATOMIC_ACQUIRE);
+        e = read_slot(l1, index);
         if (!(e & _PAGE_PRESENT) || ((e & PV_PTE_ADDR_MASK) >> PAGE_SHIFT) != mfn)
             return 0; /* the guest replaced it: gone already */
         rc = pv_mod_entry(domid, l1, index, 0, false);
