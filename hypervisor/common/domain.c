@@ -15,6 +15,7 @@
 #include <tern/sched.h>
 #include <tern/xmalloc.h>
 #include <tern/time.h>
+#include <tern/timer.h>
 #include <asm/page.h>
 #include <asm/pv.h>
 #include <asm/processor.h>
@@ -123,12 +124,18 @@ uint16_t domain_next_free_id(void)
     return DOMID_INVALID;
 }
 
+#define VCPU_TIMERS 2 /* singleshot and poll_timer */
+
 static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
 {
-    struct vcpu *v = xzalloc(struct vcpu);
+    struct vcpu *v;
 
-    if (!v)
+    if (timers_reserve(VCPU_TIMERS))
         return NULL;
+    if (!(v = xzalloc(struct vcpu))) {
+        timers_reserve(-VCPU_TIMERS);
+        return NULL;
+    }
     v->vcpu_id = id;
     v->domain = d;
     v->state = VCPU_OFFLINE;
@@ -143,6 +150,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     sched_init_vcpu(v);
     if (pv_fpu_vcpu_init(v)) {
         xfree(v);
+        timers_reserve(-VCPU_TIMERS);
         return NULL;
     }
     return v;
@@ -200,6 +208,7 @@ fail:
         if (d->vcpus[i]) {
             xfree(d->vcpus[i]->fpu_area);
             xfree(d->vcpus[i]);
+            timers_reserve(-VCPU_TIMERS);
         }
     gnttab_domain_destroy(d);
     if (d->shared_info)
@@ -360,6 +369,7 @@ static void domain_destroy(struct domain *d)
     for_each_vcpu(d, v) {
         kill_timer(&v->singleshot);
         kill_timer(&v->poll_timer);
+        timers_reserve(-VCPU_TIMERS);
         pv_vcpu_destroy(v);
     }
     evtchn_destroy_domain(d);

@@ -10,7 +10,15 @@
 #include <tern/xmalloc.h>
 #include <asm/processor.h>
 
-#define TIMERS_PER_CPU 1024
+/*
+ * A vCPU's timers go to whichever CPU armed them last, so any one CPU's heap may have to
+ * hold all of them: each heap has room for the hypervisor's own timers plus every vCPU
+ * timer there is, and grows when vCPUs are made (timers_reserve), never in set_timer.
+ */
+#define OWN_TIMERS 64
+
+static DEFINE_SPINLOCK(reserve_lock);
+static unsigned int vcpu_timers; /* under reserve_lock */
 
 static struct {
     spinlock_t lock;
@@ -106,15 +114,54 @@ static void timer_interrupt(struct cpu_user_regs *regs)
     raise_softirq(TIMER_SOFTIRQ);
 }
 
+/* Caller holds reserve_lock. Gives each set-up CPU's heap room for want timers. */
+static int grow_heaps(unsigned int want)
+{
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        struct timerq *q = &cpu_timers[cpu].q;
+        unsigned int cap = want * 2; /* room to spare: growing copies the heap */
+        struct timer **storage, **old;
+        unsigned long flags;
+
+        if (!q->heap || q->capacity >= want)
+            continue;
+        if (!(storage = xzalloc_array(struct timer *, cap)))
+            return -ENOMEM;
+        spin_lock_irqsave(&cpu_timers[cpu].lock, flags);
+        old = timerq_move(q, storage, cap);
+        spin_unlock_irqrestore(&cpu_timers[cpu].lock, flags);
+        xfree(old);
+    }
+    return 0;
+}
+
+int timers_reserve(int n)
+{
+    int rc = 0;
+
+    spin_lock(&reserve_lock);
+    if (n > 0)
+        rc = grow_heaps(OWN_TIMERS + vcpu_timers + (unsigned int)n);
+    if (!rc)
+        vcpu_timers += (unsigned int)n;
+    spin_unlock(&reserve_lock);
+    return rc;
+}
+
 int timers_init_cpu(unsigned int cpu)
 {
-    struct timer **storage = xzalloc_array(struct timer *, TIMERS_PER_CPU);
+    unsigned int cap;
+    struct timer **storage;
 
-    if (!storage)
-        return -ENOMEM;
-    cpu_timers[cpu].lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
-    timerq_init(&cpu_timers[cpu].q, storage, TIMERS_PER_CPU, cpu);
-    return 0;
+    spin_lock(&reserve_lock);
+    cap = (OWN_TIMERS + vcpu_timers) * 2;
+    storage = xzalloc_array(struct timer *, cap);
+    if (storage) {
+        cpu_timers[cpu].lock = (spinlock_t)SPIN_LOCK_UNLOCKED;
+        timerq_init(&cpu_timers[cpu].q, storage, cap, cpu);
+    }
+    spin_unlock(&reserve_lock);
+    return storage ? 0 : -ENOMEM;
 }
 
 void timers_init(void)

@@ -84,6 +84,18 @@ void timerq_init(struct timerq *q, struct timer **storage, unsigned capacity,
     q->next_seq = 0;
 }
 
+struct timer **timerq_move(struct timerq *q, struct timer **storage, unsigned capacity)
+{
+    struct timer **old = q->heap;
+
+    BUG_ON(capacity < q->nr);
+    for (unsigned i = 0; i < q->nr; i++)
+        storage[i] = old[i]; /* same positions: the heap_pos back-pointers stay right */
+    q->heap = storage;
+    q->capacity = capacity;
+    return old;
+}
+
 int timerq_add(struct timerq *q, struct timer *t)
 {
     if (t->active) {

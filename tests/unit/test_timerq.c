@@ -154,6 +154,34 @@ static void test_capacity_and_foreign_timers(void)
     check_heap();
 }
 
+/* A full queue moved to larger storage keeps its order and takes more. */
+static void test_move_to_larger_storage(void)
+{
+    static struct timer *small[8], *large[16];
+    struct timerq m;
+
+    setup();
+    timerq_init(&m, small, 8, 3);
+    for (int i = 0; i < 8; i++) {
+        timers[i].expires = 80 - i;
+        CHECK_EQ(timerq_add(&m, &timers[i]), 0);
+    }
+    CHECK_EQ(timerq_add(&m, &timers[8]), -ENOSPC);
+    CHECK(timerq_move(&m, large, 16) == small);
+    for (int i = 8; i < 16; i++) {
+        timers[i].expires = 80 - i;
+        CHECK_EQ(timerq_add(&m, &timers[i]), 0);
+    }
+    CHECK_EQ(timerq_add(&m, &timers[16]), -ENOSPC);
+    timerq_del(&m, &timers[3]);
+    for (int i = 15; i >= 0; i--)
+        if (i != 3)
+            CHECK_EQ(timerq_pop_expired(&m, INT64_MAX) - timers, i);
+    CHECK(timerq_first(&m) == NULL);
+    CHECK_EQ(timerq_add(&m, &timers[0]), 0);
+    EXPECT_BUG(timerq_move(&m, small, 0)); /* too small for what is queued */
+}
+
 struct ref { s_time_t expires; uint64_t seq; int id; };
 
 static int ref_cmp(const void *a, const void *b)
@@ -224,6 +252,7 @@ static const struct test_case cases[] = {
     TEST(test_readd_moves),
     TEST(test_delete_anywhere),
     TEST(test_capacity_and_foreign_timers),
+    TEST(test_move_to_larger_storage),
     TEST(test_random_against_reference),
 };
 

@@ -12,6 +12,8 @@ void stop_timer(struct timer *t);
 void kill_timer(struct timer *t);
 /* Arms t on cpu, taking it off the queue of the CPU it was last armed on. */
 int set_timer_on(struct timer *t, unsigned int cpu, s_time_t expires);
+/* Makes room in every CPU's heap for n more vCPU timers (n < 0 gives it back). */
+int timers_reserve(int n);
 int timers_init_cpu(unsigned int cpu);
 void timers_init(void);
 

@@ -38,6 +38,9 @@ static inline void timer_init(struct timer *t, void (*fn)(void *), void *data)
 /* storage holds capacity pointers and belongs to the queue from now on. */
 void timerq_init(struct timerq *q, struct timer **storage, unsigned capacity,
                  unsigned cpu);
+/* Moves the queue to storage of capacity (at least timerq_count) and returns the old
+ * storage, which the caller frees. Order and insertion sequence are kept. */
+struct timer **timerq_move(struct timerq *q, struct timer **storage, unsigned capacity);
 /* Inserts t at t->expires; an active timer of this queue is moved instead.
  * -ENOSPC when full, -EBUSY if t is active in another queue. */
 int timerq_add(struct timerq *q, struct timer *t);
