@@ -49,3 +49,22 @@ def test_cap_limits_a_domain_on_an_idle_cpu():
     assert cpu_share(run, 1) > 0.85, "the uncapped guest should have had its CPU"
     share = cpu_share(run, 2)
     assert 0.15 < share < 0.40, f"capped guest ran {share:.2f} of the time (cap 25 %)"
+
+
+def test_a_thousand_guests_share_the_cpus():
+    # 1000 domains at once: each has to be built, scheduled and its timers kept (a CPU's
+    # timer heap once held 1024, so past ~500 guests slice timers were dropped and a vCPU
+    # could keep a CPU for seconds). Every guest spins over one shared window of system
+    # time; none may be starved (each must count) or get a multiple of the others' CPU.
+    n, window = 1000, 20000
+    run = boot(RUN, smp=2, mem=1024 + 5 * n, timeout=400,
+               modules=[SPIN + f"|tern.count={n} tern.mem=4M from=40000 ms={window}"])
+    assert f"boot modules: {n} domains started" in run.text, run.text[-3000:]
+    assert "started after" not in run.text, "building took longer than the window's start:\n" + \
+        run.line("boot modules")
+    c = counts(run)
+    assert run.rc == EXIT_SUCCESS and len(c) == n, run.text[-3000:]
+    # 2 CPUs over 20 s is 40 ms (four 10 ms slices) each: 3x the median is eight slices too many
+    med = sorted(c.values())[n // 2]
+    assert min(c.values()) > 0 and max(c.values()) < 3 * med, \
+        f"loop counts min {min(c.values())} median {med} max {max(c.values())}"

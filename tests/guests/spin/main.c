@@ -1,32 +1,51 @@
 /*
  * spin: a CPU-bound guest for scheduler tests. It counts loop iterations until `ms=N`
  * milliseconds of system time have passed and reports the count, so that guests with
- * different weights or caps can be compared in one run.
+ * different weights or caps can be compared in one run. With `from=T` it first sleeps until
+ * T ms of system time (shared by all domains), so that many guests count over one window.
  */
 #include "pv.h"
+#include "test.h"
 
 const char test_title[] = "CPU-bound loop for fair-share and cap tests";
 
-static uint64_t arg_ms(void)
-{
-    const char *p = start_info->cmd_line;
-    uint64_t v = 0;
+static volatile unsigned int ticks;
+static unsigned int timer_port;
 
-    for (; *p; p++) {
-        if (p[0] == 'm' && p[1] == 's' && p[2] == '=') {
-            for (p += 3; *p >= '0' && *p <= '9'; p++)
-                v = v * 10 + (uint64_t)(*p - '0');
-            return v;
-        }
+static void on_port(unsigned int port)
+{
+    if (port == timer_port)
+        ticks++;
+}
+
+/* Blocks on VIRQ_TIMER until system time t; false if t had already passed. */
+static bool sleep_until(uint64_t t)
+{
+    struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 0 };
+
+    if (pv_now() >= t)
+        return false;
+    traps_install();
+    event_port_hook = on_port;
+    ASSERT_RC(hypervisor_event_channel_op(EVTCHNOP_bind_virq, &bv), 0);
+    timer_port = bv.port;
+    events_enable();
+    while (pv_now() < t) {
+        ASSERT_RC(hypercall1(__HYPERVISOR_set_timer_op, t), 0);
+        ASSERT_RC(hypervisor_sched_op(SCHEDOP_block, NULL), 0);
+        events_disable();
+        events_enable(); /* deliver what woke us */
     }
-    return 1000;
+    return true;
 }
 
 void test_main(void)
 {
-    uint64_t ms = arg_ms(), start, end, count = 0;
+    uint64_t ms = cmdline_num("ms", 1000), from = cmdline_num("from", 0), start, end, count = 0;
 
     pv_map_shared_info();
+    if (from && !sleep_until(from * 1000000ULL))
+        guest_printf("spin: started after from=%llu ms\n", (unsigned long long)from);
     start = pv_now();
     end = start + ms * 1000000ULL;
     while (pv_now() < end) {
