@@ -13,7 +13,7 @@
 #include "state.h"
 #include "xsdom.h"
 
-#define MAX_LIST 1024
+#define LIST_CHUNK 256 /* domains per sysctl; the list is read in chunks until it ends */
 
 static int open_ctrl(struct ctrl *c)
 {
@@ -70,9 +70,37 @@ static void json_domain(struct cli_json *j, const xen_domctl_getdomaininfo_t *d)
     json_end(j, '}');
 }
 
+/* Every domain, in id order, into a malloc'd array. */
+static int list_all(struct ctrl *c, xen_domctl_getdomaininfo_t **out, unsigned int *n)
+{
+    xen_domctl_getdomaininfo_t *all = NULL, *more;
+    unsigned int first = 0, got = LIST_CHUNK;
+    int rc = 0;
+
+    *n = 0;
+    /* each chunk starts past the last id seen, so this ends within the id space */
+    while (got == LIST_CHUNK && first < DOMID_FIRST_RESERVED) {
+        if (!(more = realloc(all, (*n + LIST_CHUNK) * sizeof(*all)))) {
+            rc = -ENOMEM;
+            break;
+        }
+        all = more;
+        if ((rc = ctrl_domain_list(c, (uint16_t)first, all + *n, LIST_CHUNK, &got)))
+            break;
+        *n += got;
+        if (got)
+            first = all[*n - 1].domain + 1u;
+    }
+    if (rc)
+        free(all);
+    else
+        *out = all;
+    return rc;
+}
+
 int cmd_list(int argc, char **argv)
 {
-    static xen_domctl_getdomaininfo_t doms[MAX_LIST];
+    xen_domctl_getdomaininfo_t *doms;
     bool json = false;
     struct ctrl c;
     unsigned int n;
@@ -92,7 +120,7 @@ int cmd_list(int argc, char **argv)
     }
     if (open_ctrl(&c))
         return CLI_FAIL;
-    rc = ctrl_domain_list(&c, 0, doms, MAX_LIST, &n);
+    rc = list_all(&c, &doms, &n);
     ctrl_close(&c);
     if (rc) {
         cli_err("list: the hypervisor refused the domain list: %s", strerror(-rc));
@@ -105,6 +133,7 @@ int cmd_list(int argc, char **argv)
         for (unsigned int i = 0; i < n; i++)
             json_domain(&j, &doms[i]);
         json_end(&j, ']');
+        free(doms);
         return ferror(stdout) ? CLI_FAIL : CLI_OK;
     }
     printf("%-24s %5s %8s %5s %6s %10s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
@@ -116,6 +145,7 @@ int cmd_list(int argc, char **argv)
                (unsigned long long)(doms[i].tot_pages >> 8), doms[i].max_vcpu_id + 1, st,
                doms[i].cpu_time / 1e9);
     }
+    free(doms);
     return ferror(stdout) ? CLI_FAIL : CLI_OK;
 }
 

@@ -101,14 +101,16 @@ LOWER_HALF = os.path.join(BUILD, "tests", "guests", "lower_half.elf")
 
 
 def test_toolstack_lists_pauses_and_destroys_a_domain():
-    """From dom0: tern list/info see both domains; pause stops domain 1's CPU time, unpause
-    restarts it, destroy removes it and frees its memory; refusals are clear errors. Then
-    tern create loads a kernel linked at 1 MiB with no VIRT_BASE note, which passes its checks."""
-    run = boot("exit=debug loglvl=warning", smp=2, mem=1024, cpu=CPU, timeout=420,
+    """From dom0: tern list/info see both domains, and 300 more (more than one sysctl's worth);
+    pause stops domain 1's CPU time, unpause restarts it, destroy removes it and frees its
+    memory; refusals are clear errors. Then tern create loads a kernel linked at 1 MiB with no
+    VIRT_BASE note, which passes its checks."""
+    run = boot("exit=debug loglvl=warning", smp=2, mem=2560, cpu=CPU, timeout=420,
                modules=dom0("tern.script=control") + [SPIN + "|tern.mem=16M ms=600000"] +
+               [SPIN + "|tern.mem=4M tern.count=300 from=36000000 ms=1"] +
                [f"{LOWER_HALF}|tern.file=/usr/lib/tern/tests/lower_half.elf"])
     r = results(run)
-    for name in ("list", "pause", "destroy", "refusals", "lower_half"):
+    for name in ("list", "list_many", "pause", "destroy", "refusals", "lower_half"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-4000:])
     verdicts = [l for l in run.lines if "TEST-RESULT lower_half:" in l]
     assert len(verdicts) == 1 and "SUCCESS" in verdicts[0], (verdicts, run.text[-4000:])
