@@ -174,3 +174,14 @@ def test_hypercall_fuzzers_beside_other_guests():
     assert not crashed
     assert len([l for l in run.lines if "1000000 rounds," in l]) == 2
     assert_clean_end(run)
+
+
+def test_fsgsbase_where_the_cpu_has_it():
+    """On a CPU with FSGSBASE (test_guest_succeeds runs the same guest on one without): two
+    copies turn it on and off in their CR4 while a third domain spins, each switching often."""
+    run = boot(RUN, cpu="qemu64,+fsgsbase", modules=[elf("fsgsbase") + "|tern.count=2", elf("spin") + "|ms=300"],
+               timeout=60)
+    verdicts, crashed = results(run)
+    assert sorted(verdicts.values()) == [("fsgsbase", "SUCCESS")] * 2 + [("spin", "SUCCESS")], run.text
+    assert run.text.count("fsgsbase: on this CPU") == 2, run.text
+    assert_clean_end(run)

@@ -15,6 +15,7 @@
 #include <tern/xmalloc.h>
 #include <asm/current.h>
 #include <asm/page.h>
+#include <tern/cpufeature.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
 #include <asm/pv_irq.h>
@@ -55,6 +56,20 @@ int pv_cpu_init(unsigned int cpu)
     return 0;
 }
 
+/*
+ * CR4.FSGSBASE follows the running vCPU's own CR4 (as on Xen since XSA-293): a guest kernel
+ * that has not turned it on relies on its user code being unable to change the bases.
+ */
+void pv_cr4_load(const struct vcpu *v)
+{
+    unsigned long cr4 = read_cr4(), want = cr4 & ~X86_CR4_FSGSBASE;
+
+    if (boot_cpu.fsgsbase && v && (v->guest_cr4 & X86_CR4_FSGSBASE))
+        want |= X86_CR4_FSGSBASE;
+    if (want != cr4)
+        write_cr4(want);
+}
+
 void pv_context_save(struct vcpu *prev)
 {
     if (is_idle_vcpu(prev))
@@ -71,6 +86,7 @@ void pv_context_save(struct vcpu *prev)
         prev->gs_base_kernel = rdmsr(MSR_SHADOW_GS_BASE);
     }
     pv_fpu_save(prev);
+    pv_cr4_load(NULL);
     pv_debugreg_off();
     write_cr0(read_cr0() | X86_CR0_TS); /* no FPU state leaks to whoever runs next */
     /* leave its page tables before anyone may free them */
@@ -88,6 +104,7 @@ void pv_context_load(struct vcpu *next)
     wrmsr(MSR_GS_BASE, next->kernel_mode ? next->gs_base_kernel : next->gs_base_user);
     wrmsr(MSR_SHADOW_GS_BASE, next->kernel_mode ? next->gs_base_user : next->gs_base_kernel);
     pv_fpu_load(next);
+    pv_cr4_load(next);
     if (next->debugreg[7] & PV_DR7_ENABLED)
         pv_debugreg_load(next);
     pv_update_time(next);

@@ -54,10 +54,11 @@ void pv_cpuid(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t res[4]
         break;
     case 7:
         if (sub == 0) {
-            /* only plain user-level extensions: no FSGSBASE, SMEP, SMAP, INVPCID, MPX,
-             * AVX-512, PKU, UMIP, LA57, CET or AMX, which a PV kernel cannot use */
-            res[1] &= (1u << 3) | (1u << 5) | (1u << 8) | (1u << 9) | (1u << 18) | (1u << 19) |
-                      (1u << 23) | (1u << 24) | (1u << 29); /* BMI1 AVX2 BMI2 ERMS RDSEED ADX
+            /* FSGSBASE (the guest turns it on in its CR4) and plain user-level extensions:
+             * no SMEP, SMAP, INVPCID, MPX, AVX-512, PKU, UMIP, LA57, CET or AMX, which a
+             * PV kernel cannot use */
+            res[1] &= (1u << 0) | (1u << 3) | (1u << 5) | (1u << 8) | (1u << 9) | (1u << 18) | (1u << 19) |
+                      (1u << 23) | (1u << 24) | (1u << 29); /* FSGSBASE BMI1 AVX2 BMI2 ERMS RDSEED ADX
                                                                 CLFLUSHOPT CLWB SHA */
             res[2] &= (1u << 8) | (1u << 9) | (1u << 10); /* GFNI VAES VPCLMULQDQ */
             res[3] &= (1u << 4);                          /* FSRM */
@@ -105,14 +106,16 @@ bool pv_emulate_forced(struct vcpu *v, struct cpu_user_regs *regs)
 static bool emulate_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
+    /* the CPU's, not the vCPU's copies: with FSGSBASE the guest changes them directly
+     * (a kernel-mode rdmsr: GS is the kernel's, the shadow the user's) */
     case MSR_FS_BASE:
-        *val = v->fs_base;
+        *val = rdmsr(MSR_FS_BASE);
         return true;
     case MSR_GS_BASE:
-        *val = v->gs_base_kernel;
+        *val = rdmsr(MSR_GS_BASE);
         return true;
     case MSR_SHADOW_GS_BASE:
-        *val = v->gs_base_user;
+        *val = rdmsr(MSR_SHADOW_GS_BASE);
         return true;
     case MSR_EFER:
         *val = rdmsr(MSR_EFER) & (EFER_SCE | EFER_LME | EFER_NXE | (1u << 10));
@@ -194,8 +197,9 @@ static bool emulate_mov_cr(struct vcpu *v, struct cpu_user_regs *regs, bool to_c
         v->vcpu_info->arch.cr2 = *r;
         return true;
     case 4:
-        /* a shadow: guests read back what they wrote; only the hypervisor sets the real one */
+        /* a shadow: guests read back what they wrote; of the real one only FSGSBASE follows */
         v->guest_cr4 = *r;
+        pv_cr4_load(v);
         return true;
     default:
         return false;

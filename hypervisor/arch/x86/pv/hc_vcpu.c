@@ -177,6 +177,8 @@ long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c)
     v->failsafe_callback = c->failsafe_callback_eip;
     v->syscall_callback = c->syscall_callback_eip;
     v->fs_base = c->fs_base;
+    /* a restored kernel that used FSGSBASE goes on using it */
+    v->guest_cr4 = (v->guest_cr4 & ~X86_CR4_FSGSBASE) | (c->ctrlreg[4] & X86_CR4_FSGSBASE);
     v->gs_base_kernel = c->gs_base_kernel;
     v->gs_base_user = c->gs_base_user;
     v->kernel_mode = true;

@@ -22,6 +22,8 @@ bool pv_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable);
 void pv_flush_guest_tlbs(uint32_t domid);
 int pv_cpu_init(unsigned int cpu);
 void pv_context_save(struct vcpu *prev);
+/* Hardware CR4.FSGSBASE as v's own CR4 has it (v NULL: off). */
+void pv_cr4_load(const struct vcpu *v);
 void pv_context_load(struct vcpu *next);
 void pv_switch_to_idle(void);
 void pv_vcpu_destroy(struct vcpu *v);
