@@ -2,7 +2,8 @@
  * spin: a CPU-bound guest for scheduler tests. It counts loop iterations until `ms=N`
  * milliseconds of system time have passed and reports the count, so that guests with
  * different weights or caps can be compared in one run. With `from=T` it first sleeps until
- * T ms of system time (shared by all domains), so that many guests count over one window.
+ * T ms of system time (shared by all domains) and counts until T + N ms, so that many guests
+ * count over one window.
  */
 #include "pv.h"
 #include "test.h"
@@ -47,7 +48,8 @@ void test_main(void)
     if (from && !sleep_until(from * 1000000ULL))
         guest_printf("spin: started after from=%llu ms\n", (unsigned long long)from);
     start = pv_now();
-    end = start + ms * 1000000ULL;
+    /* a shared window ends at one time for all: one that started late must not run on alone */
+    end = (from ? from * 1000000ULL : start) + ms * 1000000ULL;
     while (pv_now() < end) {
         for (volatile unsigned int i = 0; i < 1000; i++)
             ;
