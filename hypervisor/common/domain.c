@@ -2,6 +2,7 @@
  * Domain life cycle: create, give memory, shut down or crash, and destroy once none of
  * its vCPUs is on a CPU. A misbehaving guest ends here, never in a hypervisor panic.
  */
+#include <tern/bootinfo.h>
 #include <tern/bug.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
@@ -342,8 +343,13 @@ void domain_boot_begin(void)
 void domain_boot_end(bool started_any)
 {
     __atomic_store_n(&domains_booting, false, __ATOMIC_SEQ_CST);
-    if (started_any)
+    if (started_any) {
         domain_exit_if_done(); /* they may all have ended while later ones were built */
+    } else if (opt_exit_when_done && boot_info.nr_modules) {
+        /* every module was refused: nothing will ever end, so waiting would never end */
+        printk(KERN_ALWAYS "exit_when_done: no boot module became a domain\n");
+        machine_exit(EXIT_FAILURE_STATUS);
+    }
 }
 
 /* As in Xen, the host goes the way of domain 0: off, rebooted, or off with a failure

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tern_qemu import BUILD, EXIT_SUCCESS, boot
+from tern_qemu import BUILD, EXIT_FAILURE, EXIT_SUCCESS, boot
 
 GUEST_DIR = os.path.join(BUILD, "tests", "guests")
 SOURCE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "guests")
@@ -91,6 +91,13 @@ def test_guest_given_too_little_memory_is_refused():
     verdicts, _ = results(run)
     assert list(verdicts.values()) == [("hello", "SUCCESS")]
     assert_clean_end(run)
+
+
+def test_exit_when_done_with_every_module_refused_fails_at_once():
+    run = boot(RUN, modules=[elf("hello") + "|tern.mem=1M"], timeout=60)
+    assert "not started: too little memory" in run.text, run.text
+    assert "no boot module became a domain" in run.text and not run.timed_out, run.text
+    assert run.rc == EXIT_FAILURE, run.text
 
 
 def _verdicts_by_name(run):
