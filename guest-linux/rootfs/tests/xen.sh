@@ -2,8 +2,9 @@
 . /tests/lib.sh
 dmesg | grep -i xen | head -n 60
 n=$(dmesg | grep -ci xen)
+f=$(grep -cw fsgsbase /proc/cpuinfo) # CPUs on which the kernel uses rd/wr{fs,gs}base
 if dmesg | grep -q 'Hypervisor detected: Xen PV' && dmesg | grep -q 'Booting kernel on Xen'; then
-    tern_result xen PASS "xen_log_lines=$n"
+    tern_result xen PASS "xen_log_lines=$n fsgsbase_cpus=$f"
 else
     tern_result xen FAIL "xen_log_lines=$n (no 'Hypervisor detected: Xen PV')"
 fi
