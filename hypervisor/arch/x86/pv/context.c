@@ -3,6 +3,7 @@
  * registers, page-table base and segment bases.
  */
 #include <tern/bug.h>
+#include <tern/cpufeature.h>
 #include <tern/domain.h>
 #include <tern/errno.h>
 #include <tern/grant_table.h>
@@ -15,7 +16,6 @@
 #include <tern/xmalloc.h>
 #include <asm/current.h>
 #include <asm/page.h>
-#include <tern/cpufeature.h>
 #include <asm/processor.h>
 #include <asm/pv.h>
 #include <asm/pv_irq.h>
