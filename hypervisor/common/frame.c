@@ -42,6 +42,7 @@ void frame_table_init(struct page_info *table, mfn_t nr)
         pg->shadow_level = 0;
         pg->foreign_rw = 0;
         pg->shadow_link = 0;
+        pg->linear_pt_count = 0;
     }
     frame_table = table;
     frame_table_nr = nr;

@@ -111,8 +111,10 @@ static unsigned level_of(uint64_t type_info)
 static void check_counts(void)
 {
     static uint64_t gen[NR], typ[NR];
+    static int64_t lin[NR];
 
     CHECK_EQ(maps_out, 0);
+    memset(lin, 0, sizeof(lin));
     for (mfn_t m = 0; m < NR; m++) {
         gen[m] = extra_gen[m] + !!(table[m].count_info & PGC_allocated);
         typ[m] = extra_typ[m];
@@ -135,12 +137,22 @@ static void check_counts(void)
             if (!(e & P) || (lvl == 4 && i >= 256 && i < 272))
                 continue;
             CHECK(t < NR);
+            if (lvl > 1 && t == m)
+                continue; /* a linear entry naming its own table holds nothing */
+            if (lvl > 1 && level_of(table[t].type_info) == lvl) {
+                CHECK(!(e & RW)); /* linear entries are read-only */
+                lin[m]++;
+                lin[t]--;
+            }
             gen[t]++;
             if (lvl > 1 || (e & RW))
                 typ[t]++;
         }
     }
     for (mfn_t m = 0; m < NR; m++) {
+        if (table[m].linear_pt_count != lin[m])
+            test_fail(__FILE__, __LINE__, "mfn %llu: linear count %d, expected %lld",
+                      (unsigned long long)m, table[m].linear_pt_count, (long long)lin[m]);
         if (page_get_count(&table[m]) != gen[m] || page_get_type_count(&table[m]) != typ[m])
             test_fail(__FILE__, __LINE__, "mfn %llu: count %llu type count %llu, expected %llu %llu",
                       (unsigned long long)m, (unsigned long long)page_get_count(&table[m]),
@@ -345,12 +357,12 @@ static void test_bad_targets(void)
         { l1, 1, pte(t.l4, P | RW), -EBUSY },
         { l1, 1, pte(l1, P | RW), -EBUSY },          /* itself, writable */
         { l2, 2, pte(busy, P), -EBUSY },             /* a writable page in use */
-        { l2, 2, pte(l2, P), -EBUSY },               /* itself (linear) */
-        { l2, 2, pte(t.l2, P), -EBUSY },             /* an L2 as L1 */
+        { l2, 2, pte(l2, P | RW), -EBUSY },          /* itself (linear), writable */
+        { l2, 2, pte(t.l2, P | RW), -EBUSY },        /* an L2 as L1, writable */
         { l2, 2, pte(other, P), -EPERM },
         { l2, 3, pte(t.l1, P), -EBUSY },             /* an L1 as L2 */
-        { l2, 4, pte(t.l4, P), -EBUSY },             /* an L4 as L3 */
-        { l2, 4, pte(l2, P), -EBUSY },               /* itself */
+        { l2, 4, pte(t.l4, P | RW), -EBUSY },        /* an L4 as L3, writable */
+        { l2, 4, pte(l2, P | RW), -EBUSY },          /* itself, writable */
     };
     for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
         memset(mem[cases[c].tbl], 0, 4096);
@@ -391,6 +403,61 @@ static void test_readonly_maps_of_tables(void)
     CHECK_EQ(pv_mod_entry(D1, t.l1, 100, pte(t.l1, P | RW), false), -EBUSY);
     CHECK_EQ(mem[t.l1][100], pte(t.l1, P | _PAGE_USER)); /* validation adds the user bit */
     CHECK_EQ(pv_unpin_table(D1, t.l4), 0);
+    check_teardown();
+}
+
+/* Linear page tables: read-only entries naming a table of their own level. */
+static void test_linear_tables(void)
+{
+    struct tree t, u;
+    mfn_t c;
+
+    setup();
+    build_tree(&t, D1);
+    build_tree(&u, D1);
+    mem[t.l4][5] = pte(t.l4, P);                 /* itself: holds nothing */
+    mem[t.l2][6] = pte(t.l2, P);
+    CHECK_EQ(pv_pin_table(D1, t.l4, 4), 0);
+    check_counts();
+    CHECK_EQ(table[t.l4].linear_pt_count, 0);
+    /* to another live table, never writable */
+    CHECK_EQ(pv_pin_table(D1, u.l4, 4), 0);
+    CHECK_EQ(pv_mod_entry(D1, t.l4, 7, pte(u.l4, P | RW), false), -EBUSY);
+    CHECK_EQ(pv_mod_entry(D1, t.l4, 7, pte(u.l4, P), false), 0);
+    CHECK_EQ(table[t.l4].linear_pt_count, 1);
+    CHECK_EQ(table[u.l4].linear_pt_count, -1);
+    check_counts();
+    /* an upgrade to writable is refused, with the same frame */
+    CHECK_EQ(pv_mod_entry(D1, t.l4, 7, pte(u.l4, P | RW), false), -EBUSY);
+    CHECK_EQ(pv_mod_entry(D1, t.l4, 5, pte(t.l4, P | RW), false), -EBUSY);
+    check_counts();
+    /* no deeper recursion: a target cannot have linear entries, a table with them cannot
+     * be a target */
+    c = frame(D1);
+    CHECK_EQ(pv_pin_table(D1, c, 4), 0);
+    CHECK_EQ(pv_mod_entry(D1, u.l4, 8, pte(c, P), false), -EBUSY);
+    CHECK_EQ(pv_mod_entry(D1, c, 8, pte(t.l4, P), false), -EBUSY);
+    CHECK_EQ(pv_mod_entry(D1, c, 8, pte(u.l4, P), false), 0);   /* two uses of one target */
+    CHECK_EQ(table[u.l4].linear_pt_count, -2);
+    CHECK_EQ(pv_mod_entry(D1, u.l4, 9, pte(u.l4, P), false), 0); /* itself is not recursion */
+    check_counts();
+    /* a target keeps its type while named: it cannot become writable */
+    CHECK_EQ(pv_unpin_table(D1, u.l4), 0);
+    CHECK_EQ(page_get_type(&table[u.l4]), PGT_l4_page_table);
+    /* at L3: an L3 naming another live L3 */
+    CHECK_EQ(pv_mod_entry(D1, t.l3, 3, pte(u.l3, P), false), 0);
+    check_counts();
+    /* the entries go: counts back to zero, and the old target is free to be retyped */
+    CHECK_EQ(pv_mod_entry(D1, t.l4, 7, 0, false), 0);
+    CHECK_EQ(pv_mod_entry(D1, c, 8, 0, false), 0);
+    check_counts();
+    CHECK_EQ(table[u.l4].linear_pt_count, 0);
+    CHECK_EQ(page_get_type_count(&table[u.l4]), 0);
+    CHECK_EQ(pv_unpin_table(D1, c), 0);
+    CHECK_EQ(pv_unpin_table(D1, t.l4), 0);
+    check_counts();
+    for (mfn_t m = 0; m < NR; m++)
+        CHECK_EQ(table[m].linear_pt_count, 0);
     check_teardown();
 }
 
@@ -772,6 +839,7 @@ static const struct test_case cases[] = {
     TEST(test_entry_bits),
     TEST(test_bad_targets),
     TEST(test_readonly_maps_of_tables),
+    TEST(test_linear_tables),
     TEST(test_deep_failure_unwinds),
     TEST(test_foreign_hook),
     TEST(test_l4_hypervisor_slots),

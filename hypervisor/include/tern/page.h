@@ -24,8 +24,9 @@ struct page_info {
     uint8_t shadow_level;  /* 1..4 for a shadow table (log-dirty), 0 otherwise */
     uint16_t foreign_rw;   /* writable mappings from other domains' tables (saturates) */
     uint64_t shadow_link;  /* log-dirty: a guest table's shadow, or a shadow's guest table (mfn + 1) */
+    int16_t linear_pt_count; /* a table's linear entries to others (> 0) or uses by others (< 0) */
 };
-_Static_assert(sizeof(struct page_info) == 48, "page_info layout");
+_Static_assert(sizeof(struct page_info) == 56, "page_info layout");
 
 #define DOMID_XEN 0x7FF2U
 #define DOMID_INVALID 0x7FF4U

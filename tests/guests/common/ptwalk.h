@@ -22,6 +22,13 @@ static inline const uint64_t *ptw_l1_for(uint64_t va, uint64_t *l1_mfn)
     return t;
 }
 
+/* Where a read-only self-map in L4 slot `slot` (below 256) shows va's L1 entry: each
+ * index moves down one level. */
+static inline volatile uint64_t *ptw_linear_l1e(uint64_t slot, uint64_t va)
+{
+    return (volatile uint64_t *)(uintptr_t)(slot << 39 | ((va >> 9) & 0x7ffffffff8ULL));
+}
+
 static inline unsigned int ptw_index(uint64_t va, int level)
 {
     return (unsigned int)(va >> (12 + 9 * (level - 1))) & 511;

@@ -6,12 +6,15 @@
  * page), a fresh alias mapping of a page made and written every round, and page-table edits
  * through update_va_mapping. Each path writes a new value every round, so any path the
  * hypervisor does not count shows up in dom0's check as a page that changed unmarked. It
- * also tries to get a writable mapping of one of its own page tables, which must fail.
+ * also tries to get a writable mapping of one of its own page tables, which must fail,
+ * and reads its tables through a linear (self-map) L4 slot, where it must see its own
+ * entries, never the shadows, and where every store must fault.
  * It publishes its p2m in shared_info as Linux does (dom0 reads its pages through it),
  * says data/ready = 1 in the store, and loops until data/stop = 1.
  */
 #include "desc.h"
 #include "gnttab.h"
+#include "ptwalk.h"
 #include "xs.h"
 
 const char test_title[] = "log-dirty: writes by grant copy, hypercalls, aliases and page-table edits";
@@ -21,6 +24,7 @@ enum { P_COPY, P_QUERY, P_MMU, P_DESC, P_ALIAS, P_RUNAREA, P_VINFO, P_FLL, P_MID
 #define ALIAS_VA(i) (SPARE_VA + (8ULL + ((i) & 7)) * PAGE_BYTES)
 #define MAX_ROUNDS 2000000ULL
 #define STOP_EVERY 64 /* rounds between looks at data/stop */
+#define LINEAR_SLOT 200ULL /* an L4 slot naming the L4 itself, read-only */
 
 static volatile uint64_t *page(unsigned int i)
 {
@@ -81,6 +85,12 @@ static void one_round(uint64_t n)
      * through; the previous alias goes */
     ASSERT_RC(hypervisor_update_va_mapping(ALIAS_VA(n - 1), 0, UVMF_INVLPG), 0);
     ASSERT_RC(hypervisor_update_va_mapping(ALIAS_VA(n), (mfn(P_ALIAS) << 12) | PTE_FLAGS_RW, UVMF_INVLPG), 0);
+    /* the entry as we wrote it, where a shadow's would still be empty (nothing has used it
+     * yet), and not writable there: a store into our table through it would be one the log
+     * never saw */
+    volatile uint64_t *l1e = ptw_linear_l1e(LINEAR_SLOT, ALIAS_VA(n));
+    ASSERT_EQ(*l1e, (mfn(P_ALIAS) << 12) | PTE_FLAGS_RW | GUEST_PTE_USER);
+    ASSERT_EQ(probe_write(l1e, 0), 14);
     ((volatile uint64_t *)(uintptr_t)ALIAS_VA(n))[n % 512] = n;
 }
 
@@ -91,7 +101,12 @@ void test_main(void)
     uint64_t n;
 
     pt_spare_l1(); /* the table the aliases go in */
-    pv_map_shared_info();
+    traps_install(); /* for the faults of stores through the linear slot */
+    mmu_update_t lin = { .ptr = pv_virt_to_mfn((const void *)(uintptr_t)start_info->pt_base) << 12 |
+                                LINEAR_SLOT * 8,
+                         .val = pv_virt_to_mfn((const void *)(uintptr_t)start_info->pt_base) << 12 |
+                                GUEST_PTE_PRESENT | GUEST_PTE_ACCESSED };
+    ASSERT_RC(hypervisor_mmu_update(&lin, 1, NULL, DOMID_SELF), 0);
     ASSERT(xs_init());
     for (unsigned int i = 0; i < NR_PAGES; i++)
         for (unsigned int w = 0; w < 512; w++)

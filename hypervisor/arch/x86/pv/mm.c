@@ -180,6 +180,9 @@ mfn_t pv_find_l1(struct vcpu *v, uint64_t va)
             return PV_MFN_NONE;
         table = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
     }
+    /* anything else was reached through a linear entry: no L1 maps va (as on Xen) */
+    if (!mfn_valid(table) || page_get_type(mfn_to_page(table)) != PGT_l1_page_table)
+        return PV_MFN_NONE;
     return table;
 }
 

@@ -21,8 +21,12 @@
  *   such entries hold no references, as Xen's DOMID_IO pages.
  * - L2..L4 accept the same minus G; PSE is refused (no superpages), and
  *   so are PWT/PCD.
- * - Linear page tables (an entry naming a table of its own level) are not
- *   supported; the type check refuses them with -EBUSY.
+ * - Linear page tables, as Xen allows them: an L2..L4 entry may name a table
+ *   of its own level read-only, so that the guest reads its tables through
+ *   its own mappings. Naming itself holds no reference; naming another table,
+ *   that table must already be validated at that level, and takes a general
+ *   and a type reference. No deeper recursion: a table with linear entries
+ *   to others cannot be named by one, and back (linear_pt_count's sign).
  * - Guest values in L4 slots 256..271 are ignored on validation and
  *   replaced by the hypervisor's template; writes there get -EPERM.
  * - Entries are stored as given. Xen also forces _PAGE_USER on guest
@@ -116,12 +120,13 @@ static int pte_check(uint32_t domid, unsigned int level, uint64_t e)
     return 0;
 }
 
-/* What an entry's references depend on: equal keys, equal references. */
-static uint64_t pte_ref_key(unsigned int level, uint64_t e)
+/* What an entry's references depend on: equal keys, equal references. RW counts at
+ * every level: it decides whether an upper entry may be linear. */
+static uint64_t pte_ref_key(uint64_t e)
 {
     if (!(e & _PAGE_PRESENT))
         return 0;
-    return (e & PV_PTE_ADDR_MASK) | _PAGE_PRESENT | (level == 1 ? e & _PAGE_RW : 0);
+    return (e & PV_PTE_ADDR_MASK) | _PAGE_PRESENT | (e & _PAGE_RW);
 }
 
 /* A general and a type reference on a table the domain owns. */
@@ -204,8 +209,69 @@ static int l1e_get_refs(uint32_t domid, uint64_t e)
     return rc;
 }
 
-/* Checks a guest entry and takes the references it implies. */
-static int pte_get_refs(uint32_t domid, unsigned int level, uint64_t e)
+/* Moves a linear count one step away from zero in the direction dir (+1: one more linear
+ * entry in the table, -1: one more use as a linear target); false if it points the
+ * other way already, or would overflow. */
+static bool linear_count_add(struct page_info *pg, int dir)
+{
+    int16_t x = __atomic_load_n(&pg->linear_pt_count, __ATOMIC_RELAXED);
+
+    do {
+        if (x * dir < 0 || x == (dir > 0 ? INT16_MAX : INT16_MIN))
+            return false;
+    } while (!__atomic_compare_exchange_n(&pg->linear_pt_count, &x, (int16_t)(x + dir), false,
+                                          __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    return true;
+}
+
+/* Undoes one linear_count_add(pg, dir). */
+static void linear_count_sub(struct page_info *pg, int dir)
+{
+    int16_t old = __atomic_fetch_sub(&pg->linear_pt_count, (int16_t)dir, __ATOMIC_ACQ_REL);
+
+    BUG_ON(old * dir <= 0);
+}
+
+/* A type reference on a table already validated as `type`, never validating here. */
+static bool pt_get_validated(struct page_info *pg, uint64_t type)
+{
+    uint64_t x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
+
+    do {
+        if ((x & PGT_type_mask) != type || !(x & PGT_validated) || !(x & PGT_count_mask) ||
+            (x & PGT_count_mask) >= PGT_count_mask - 1)
+            return false;
+    } while (!__atomic_compare_exchange_n(&pg->type_info, &x, x + 1, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    return true;
+}
+
+/* Entry e of table `self` (level >= 2) names a table of its own level, which the type check
+ * refused with rc: accepted as a linear entry if Xen would accept it, else rc stands. */
+static int linear_get_refs(uint32_t domid, unsigned int level, uint64_t e, mfn_t self, int rc)
+{
+    struct page_info *tbl = mfn_to_page(self), *pg = mfn_to_page(pte_mfn(e));
+
+    if (rc != -EBUSY || (e & _PAGE_RW))
+        return rc;
+    if (pte_mfn(e) == self)
+        return 0;
+    if (!pg || !get_page(pg, domid))
+        return rc;
+    if (linear_count_add(tbl, 1)) {
+        if (linear_count_add(pg, -1)) {
+            if (pt_get_validated(pg, pt_type(level)))
+                return 0;
+            linear_count_sub(pg, -1);
+        }
+        linear_count_sub(tbl, 1);
+    }
+    put_page(pg);
+    return rc;
+}
+
+/* Checks entry e of table self and takes the references it implies. */
+static int pte_get_refs(uint32_t domid, unsigned int level, uint64_t e, mfn_t self)
 {
     int rc;
 
@@ -216,11 +282,12 @@ static int pte_get_refs(uint32_t domid, unsigned int level, uint64_t e)
         return rc;
     if (level == 1)
         return l1e_get_refs(domid, e);
-    return pt_get_table(domid, pte_mfn(e), pt_type(level - 1));
+    rc = pt_get_table(domid, pte_mfn(e), pt_type(level - 1));
+    return rc ? linear_get_refs(domid, level, e, self, rc) : 0;
 }
 
-/* Drops what pte_get_refs took for an entry of domid's it accepted. */
-static void pte_put_refs(uint32_t domid, unsigned int level, uint64_t e)
+/* Drops what pte_get_refs took for an entry of table self, of domid's, it accepted. */
+static void pte_put_refs(uint32_t domid, unsigned int level, uint64_t e, mfn_t self)
 {
     struct page_info *pg;
 
@@ -229,6 +296,12 @@ static void pte_put_refs(uint32_t domid, unsigned int level, uint64_t e)
     pg = mfn_to_page(pte_mfn(e));
     BUG_ON(!pg); /* accepted entries name valid frames */
     if (level > 1) {
+        if (pte_mfn(e) == self)
+            return; /* a linear entry naming its own table holds nothing */
+        if (page_get_type(pg) == pt_type(level)) {
+            linear_count_sub(pg, -1);
+            linear_count_sub(mfn_to_page(self), 1);
+        }
         put_page_and_type(pg);
         return;
     }
@@ -245,17 +318,18 @@ static void pte_put_refs(uint32_t domid, unsigned int level, uint64_t e)
     put_page(pg);
 }
 
-/* Drops the references of entries [0, n) of a table. */
-static void pt_put_entries(uint64_t *t, unsigned int level, unsigned int n, uint32_t domid)
+/* Drops the references of entries [0, n) of table self, mapped at t. */
+static void pt_put_entries(uint64_t *t, mfn_t self, unsigned int level, unsigned int n,
+                           uint32_t domid)
 {
     for (unsigned int i = 0; i < n; i++) {
         if (!l4_xen_slot(level, i))
-            pte_put_refs(domid, level, pte_read(&t[i]));
+            pte_put_refs(domid, level, pte_read(&t[i]), self);
     }
 }
 
-/* Takes the references of every entry of a table, or none of them. */
-static int pt_get_entries(uint64_t *t, unsigned int level, uint32_t domid)
+/* Takes the references of every entry of table self, mapped at t, or none of them. */
+static int pt_get_entries(uint64_t *t, mfn_t self, unsigned int level, uint32_t domid)
 {
     int rc;
 
@@ -271,9 +345,9 @@ static int pt_get_entries(uint64_t *t, unsigned int level, uint32_t domid)
             __atomic_fetch_and(&t[i], ~(uint64_t)_PAGE_RW, __ATOMIC_SEQ_CST);
             e &= ~(uint64_t)_PAGE_RW;
         }
-        rc = pte_get_refs(domid, level, e | ((e & _PAGE_PRESENT) ? _PAGE_USER : 0));
+        rc = pte_get_refs(domid, level, e | ((e & _PAGE_PRESENT) ? _PAGE_USER : 0), self);
         if (rc) {
-            pt_put_entries(t, level, i, domid);
+            pt_put_entries(t, self, level, i, domid);
             return rc;
         }
     }
@@ -293,7 +367,7 @@ static int pt_validate(struct page_info *pg, uint64_t type)
     if (mm_ops.flush_guest_tlbs)
         mm_ops.flush_guest_tlbs(domid);
     t = mm_ops.map_frame(page_to_mfn(pg));
-    rc = pt_get_entries(t, level, domid);
+    rc = pt_get_entries(t, page_to_mfn(pg), level, domid);
     if (!rc && level == 4) {
         for (unsigned int i = 0; i < PV_L4_XEN_SLOTS; i++)
             __atomic_store_n(&t[PV_L4_XEN_FIRST + i], l4_template[i],
@@ -319,7 +393,8 @@ static void pt_invalidate(struct page_info *pg, uint64_t type)
     if (mm_ops.table_gone)
         mm_ops.table_gone(pg);
     t = mm_ops.map_frame(page_to_mfn(pg));
-    pt_put_entries(t, level, PV_PT_ENTRIES, __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE));
+    pt_put_entries(t, page_to_mfn(pg), level, PV_PT_ENTRIES,
+                   __atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE));
     /* The frame may become ordinary guest memory: leave no hypervisor
      * addresses in it. */
     if (level == 4) {
@@ -382,14 +457,15 @@ static int pte_swap(uint32_t domid, struct page_info *table, unsigned int level,
                     uint64_t *p, uint64_t nv, bool preserve_ad)
 {
     uint64_t old = pte_read(p), val;
+    mfn_t self = page_to_mfn(table);
     bool have_refs = false;
     int rc;
 
     nv = pte_adjust(level, nv);
 
     for (unsigned int tries = 0; tries < PV_MOD_RETRIES; tries++) {
-        if (!have_refs && pte_ref_key(level, old) != pte_ref_key(level, nv)) {
-            rc = pte_get_refs(domid, level, nv);
+        if (!have_refs && pte_ref_key(old) != pte_ref_key(nv)) {
+            rc = pte_get_refs(domid, level, nv, self);
             if (rc)
                 return rc;
             have_refs = true;
@@ -403,14 +479,14 @@ static int pte_swap(uint32_t domid, struct page_info *table, unsigned int level,
             if (mm_ops.entry_changed)
                 mm_ops.entry_changed(table, (unsigned int)(((uintptr_t)p & (PAGE_SIZE - 1)) / 8));
             if (have_refs)
-                pte_put_refs(domid, level, old);
+                pte_put_refs(domid, level, old, self);
             return 0;
         }
         /* old is now the current value: the CPU set A/D, or another vCPU
          * updated the entry. Judge again against it. */
     }
     if (have_refs)
-        pte_put_refs(domid, level, nv);
+        pte_put_refs(domid, level, nv, self);
     return -EAGAIN;
 }
 

@@ -113,6 +113,12 @@ static uint64_t shadow_l1e(const struct domain *d, uint64_t ge, bool logging_wri
     return ge;
 }
 
+/* Does a present upper entry at this level name a table of its own level (a linear entry)? */
+static bool linear(mfn_t child, unsigned int level)
+{
+    return mfn_valid(child) && page_get_type(mfn_to_page(child)) == (uint64_t)level << PGT_type_shift;
+}
+
 static mfn_t shadow_new(struct domain *d, mfn_t gmfn, unsigned int level)
 {
     struct pv_shadow *s = d->shadow;
@@ -227,6 +233,18 @@ static enum fix shadow_fix(struct vcpu *v, uint64_t va, bool write, bool fetch)
         if (level == 4 && idx >= PV_L4_XEN_FIRST && idx < PV_L4_XEN_FIRST + PV_L4_XEN_SLOTS)
             return FIX_GUEST;
         child = pte_mfn(ge);
+        if (linear(child, level)) {
+            /* The guest reads its own tables: the shadow names the guest's table itself and
+             * the hardware walks the guest's tables from there, read-only all the way down
+             * (a linear entry is never writable), so nothing under it needs tracking. */
+            if (!guest_set_bits(s, g, &gt[idx], ge, _PAGE_ACCESSED))
+                return FIX_DONE;
+            se = (ge & SHADOW_FLAGS & ~(uint64_t)_PAGE_RW) | _PAGE_ACCESSED | ((paddr_t)child << PAGE_SHIFT);
+            if (st[idx] == se)
+                return changed ? FIX_DONE : FIX_SAME;
+            __atomic_store_n(&st[idx], se, __ATOMIC_RELEASE);
+            return FIX_DONE;
+        }
         if ((sc = shadow_get(d, child, level - 1)) == PV_MFN_NONE)
             return FIX_NOMEM;
         if (!guest_set_bits(s, g, &gt[idx], ge, _PAGE_ACCESSED))
