@@ -50,7 +50,7 @@ void frame_table_init(struct page_info *table, mfn_t nr)
 
 void frame_set_hooks(const struct frame_hooks *h)
 {
-    struct frame_hooks none = { NULL, NULL, NULL };
+    struct frame_hooks none = { NULL, NULL, NULL, NULL };
 
     hooks = h ? *h : none;
 }
@@ -179,6 +179,10 @@ int get_page_type(struct page_info *pg, uint64_t type)
         if (cas64(&pg->type_info, &x, nx))
             break;
     }
+    /* no CPU may walk through it as a table once it holds something else (a new table's
+     * validation sees to that itself) */
+    if (pgt_is_table(x & PGT_type_mask) && !pgt_is_table(type) && hooks.table_retyped)
+        hooks.table_retyped(pg);
     if (!(nx & PGT_validated))
         return type_validate(pg, type);
     return 0;

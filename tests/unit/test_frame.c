@@ -13,7 +13,7 @@
 
 static struct page_info table[NR];
 static struct buddy heap;
-static int validations, invalidations, frees, validate_rc;
+static int validations, invalidations, frees, validate_rc, retypes;
 static uint64_t last_validated, last_invalidated;
 
 static int hook_validate(struct page_info *pg, uint64_t type)
@@ -37,7 +37,13 @@ static void hook_free(struct page_info *pg)
     buddy_free(&heap, page_to_mfn(pg), 0);
 }
 
-static const struct frame_hooks hooks = { hook_validate, hook_invalidate, hook_free };
+static void hook_retyped(struct page_info *pg)
+{
+    (void)pg;
+    __atomic_fetch_add(&retypes, 1, __ATOMIC_SEQ_CST);
+}
+
+static const struct frame_hooks hooks = { hook_validate, hook_invalidate, hook_free, hook_retyped };
 
 static void setup(void)
 {
@@ -45,7 +51,7 @@ static void setup(void)
     buddy_init(&heap, table, NR);
     buddy_add_range(&heap, 16, NR - 16);
     frame_set_hooks(&hooks);
-    validations = invalidations = frees = validate_rc = 0;
+    validations = invalidations = frees = validate_rc = retypes = 0;
     last_validated = last_invalidated = ~0ULL;
 }
 
@@ -245,6 +251,38 @@ static void test_invalidate_on_last_put(void)
     CHECK_EQ(invalidations, 2);
 }
 
+/* A former page table that becomes anything but a table is announced (so that no CPU
+ * walks it as one any more); other type changes are not. */
+static void test_former_table_retyped(void)
+{
+    struct page_info *pg;
+
+    setup();
+    pg = new_page();
+    CHECK_EQ(get_page_type(pg, PGT_writable_page), 0);
+    put_page_type(pg);
+    CHECK_EQ(get_page_type(pg, PGT_l1_page_table), 0);  /* writable -> table: validation's job */
+    CHECK_EQ(retypes, 0);
+    CHECK_EQ(get_page_type(pg, PGT_l1_page_table), 0);  /* same type: nothing */
+    put_page_type(pg);
+    put_page_type(pg);
+    CHECK_EQ(get_page_type(pg, PGT_l2_page_table), 0);  /* table -> table: validation's job */
+    CHECK_EQ(retypes, 0);
+    put_page_type(pg);
+    CHECK_EQ(get_page_type(pg, PGT_writable_page), 0);  /* table -> writable */
+    CHECK_EQ(retypes, 1);
+    put_page_type(pg);
+    CHECK_EQ(get_page_type(pg, PGT_l4_page_table), 0);
+    put_page_type(pg);
+    CHECK_EQ(get_page_type(pg, PGT_seg_desc_page), 0);   /* table -> descriptors */
+    CHECK_EQ(retypes, 2);
+    put_page_type(pg);
+    CHECK_EQ(get_page_type(pg, PGT_writable_page), 0);   /* descriptors -> writable */
+    CHECK_EQ(retypes, 2);
+    put_page_type(pg);
+    CHECK(frame_release(pg));
+}
+
 static void test_type_count_overflow(void)
 {
     struct page_info *pg;
@@ -354,7 +392,7 @@ static void *type_worker(void *arg)
 
 static void test_concurrent_type_changes(void)
 {
-    const struct frame_hooks race_hooks = { race_validate, race_invalidate, hook_free };
+    const struct frame_hooks race_hooks = { race_validate, race_invalidate, hook_free, NULL };
 
     setup();
     frame_set_hooks(&race_hooks);
@@ -379,6 +417,7 @@ static const struct test_case cases[] = {
     TEST(test_type_same_and_busy),
     TEST(test_validate_failure_leaves_untyped),
     TEST(test_invalidate_on_last_put),
+    TEST(test_former_table_retyped),
     TEST(test_type_count_overflow),
     TEST(test_concurrent_get_put),
     TEST(test_concurrent_type_changes),

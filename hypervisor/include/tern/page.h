@@ -58,6 +58,11 @@ _Static_assert(sizeof(struct page_info) == 56, "page_info layout");
 
 /* Page-table and descriptor types are checked by validate on first use and
  * torn down by invalidate when the last type reference goes. */
+static inline bool pgt_is_table(uint64_t type)
+{
+    return type >= PGT_l1_page_table && type <= PGT_l4_page_table;
+}
+
 static inline bool pgt_needs_invalidate(uint64_t type)
 {
     return type >= PGT_l1_page_table && type <= PGT_seg_desc_page;
@@ -72,6 +77,8 @@ struct frame_hooks {
     void (*invalidate)(struct page_info *pg, uint64_t type);
     /* The general reference count reached 0 (PGC_allocated already gone). */
     void (*free_page)(struct page_info *pg);
+    /* A page-table frame (count 0) is becoming a type that is not a page table. */
+    void (*table_retyped)(struct page_info *pg);
 };
 
 extern struct page_info *frame_table;

@@ -210,14 +210,16 @@ void pv_flush_domain_tlbs(void)
     pv_flush_guest_tlbs(current->domain ? current->domain->domid : DOMID_INVALID);
 }
 
+/* Here, and on every other CPU running a vCPU of domid (one that runs none has left the
+ * domain's tables with a CR3 write). */
 void pv_flush_guest_tlbs(uint32_t domid)
 {
-    struct domain *d = current->domain;
+    struct domain *d = domid < DOMID_FIRST_RESERVED ? domain_by_id((uint16_t)domid) : NULL;
     struct vcpu *v;
     bool others = false;
 
     flush_tlb_local();
-    if (!d || is_idle_vcpu(current) || d->domid != domid)
+    if (!d)
         return;
     for_each_vcpu(d, v)
         others |= v != current && __atomic_load_n(&v->processor, __ATOMIC_ACQUIRE) >= 0;

@@ -407,9 +407,18 @@ static void pt_invalidate(struct page_info *pg, uint64_t type)
         mm_ops.frame_written(page_to_mfn(pg));
 }
 
+/* A CPU may still hold paging-structure cache entries leading through a former table
+ * (kept until a CR3 write or a flush) and would walk what is written there next as
+ * entries: flush wherever its owner runs. */
+static void pt_retyped(struct page_info *pg)
+{
+    if (mm_ops.flush_guest_tlbs)
+        mm_ops.flush_guest_tlbs(__atomic_load_n(&pg->owner, __ATOMIC_ACQUIRE));
+}
+
 int pv_mm_init(const struct pv_mm_ops *ops)
 {
-    struct frame_hooks hooks = { pt_validate, pt_invalidate, NULL };
+    struct frame_hooks hooks = { pt_validate, pt_invalidate, NULL, pt_retyped };
     unsigned int bits;
 
     if (!ops || !ops->map_frame || !ops->unmap_frame)
