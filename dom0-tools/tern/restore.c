@@ -50,7 +50,8 @@ struct restorer {
     uint64_t *leaf_pfns;
     uint8_t *type;                     /* per pfn: the stream's last type, or NO_PAGE */
     vcpu_guest_context_t vcpu[MAX_VCPUS];
-    bool have_vcpu[MAX_VCPUS], have_shared;
+    struct xen_domctl_ext_vcpucontext ext[MAX_VCPUS]; /* compat syscall and sysenter callbacks */
+    bool have_vcpu[MAX_VCPUS], have_ext[MAX_VCPUS], have_shared;
     uint8_t shared[PAGE];
     /* the new domain */
     uint16_t domid;
@@ -213,6 +214,15 @@ static int keep(struct restorer *r, const struct tern_record *rec)
         }
         return 0;
     case TERN_REC_VCPU_CONTEXT:
+        if (rec->u.vcpu.kind == TERN_VCPU_EXTENDED) {
+            if (rec->u.vcpu.len != sizeof(struct xen_domctl_ext_vcpucontext))
+                return fail(r, -EPROTO, "VCPU_CONTEXT (extended) at offset %llu: %u bytes, not %zu",
+                            (unsigned long long)rec->offset, rec->u.vcpu.len,
+                            sizeof(struct xen_domctl_ext_vcpucontext));
+            memcpy(&r->ext[rec->u.vcpu.vcpu_id], rec->u.vcpu.blob, rec->u.vcpu.len);
+            r->have_ext[rec->u.vcpu.vcpu_id] = true;
+            return 0;
+        }
         if (rec->u.vcpu.kind != TERN_VCPU_BASIC)
             return 0; /* the other kinds carry nothing this hypervisor keeps */
         if (rec->u.vcpu.len != sizeof(vcpu_guest_context_t))
@@ -561,8 +571,19 @@ static int set_vcpus(struct restorer *r, uint64_t start_info_mfn)
         ctx->flags |= VGCF_online;
         op.u.vcpucontext.vcpu = id;
         op.u.vcpucontext.ctxt = ctx;
-        if ((rc = ctrl_domctl(r->c, &op)))
+        if ((rc = ctrl_domctl(r->c, &op))) {
             fail(r, rc, "the hypervisor refused vCPU %u's context: %s", id, strerror(-rc));
+            break;
+        }
+        if (!r->have_ext[id])
+            continue; /* a stream from before extended contexts were saved */
+        struct xen_domctl ext = { .cmd = XEN_DOMCTL_set_ext_vcpucontext, .domain = r->domid };
+        ext.u.ext_vcpucontext = r->ext[id];
+        ext.u.ext_vcpucontext.vcpu = id;
+        ext.u.ext_vcpucontext.size = sizeof(r->ext[id]);
+        if ((rc = ctrl_domctl(r->c, &ext)))
+            fail(r, rc, "the hypervisor refused vCPU %u's extended context (syscall32/sysenter "
+                 "callbacks): %s", id, strerror(-rc));
     }
     call_buf_free(r->c->call, ctx, sizeof(*ctx));
     return rc;

@@ -230,8 +230,22 @@ static int save_vcpus(struct saver *s, struct tern_writer *w, unsigned int max_i
                       "or start_info)", id);
             break;
         }
-        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_BASIC, ctx, sizeof(*ctx))))
+        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_BASIC, ctx, sizeof(*ctx)))) {
             fail(s, rc, "writing vCPU %u: %s", id, tern_writer_error(w)->msg);
+            break;
+        }
+        /* the callbacks the context leaves out: Linux registers them once, at boot */
+        struct xen_domctl ext = { .cmd = XEN_DOMCTL_get_ext_vcpucontext, .domain = s->domid };
+        ext.u.ext_vcpucontext.vcpu = id;
+        if ((rc = ctrl_domctl(s->c, &ext))) {
+            fail(s, rc, "cannot read vCPU %u's extended context: %s", id, strerror(-rc));
+            break;
+        }
+        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_EXTENDED, &ext.u.ext_vcpucontext,
+                                   sizeof(ext.u.ext_vcpucontext)))) {
+            fail(s, rc, "writing vCPU %u: %s", id, tern_writer_error(w)->msg);
+            break;
+        }
         st->vcpus++;
     }
     call_buf_free(s->c->call, ctx, sizeof(*ctx));

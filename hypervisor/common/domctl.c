@@ -234,6 +234,21 @@ static long get_vcpu_context(struct domain *d, const struct xen_domctl_vcpuconte
     return rc;
 }
 
+/* The extended context of a vCPU not running, in or out. */
+static long ext_vcpu_context(struct domain *d, struct xen_domctl_ext_vcpucontext *e, bool set)
+{
+    struct vcpu *v;
+
+    if (e->vcpu >= d->max_vcpus || !(v = d->vcpus[e->vcpu]))
+        return -ESRCH;
+    if (!__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) || v->processor >= 0)
+        return -EBUSY;
+    if (set)
+        return pv_vcpu_set_ext_context(v, e);
+    pv_vcpu_get_ext_context(v, e);
+    return 0;
+}
+
 static long get_vcpu_info(struct domain *d, struct xen_domctl_getvcpuinfo *vi)
 {
     struct vcpu *v;
@@ -287,6 +302,11 @@ static long domain_op(struct xen_domctl *op, struct domain *d, bool *copy_back)
         return d == self ? -EINVAL : set_vcpu_context(d, &op->u.vcpucontext);
     case XEN_DOMCTL_getvcpucontext:
         return get_vcpu_context(d, &op->u.vcpucontext);
+    case XEN_DOMCTL_set_ext_vcpucontext:
+        return d == self ? -EINVAL : ext_vcpu_context(d, &op->u.ext_vcpucontext, true);
+    case XEN_DOMCTL_get_ext_vcpucontext:
+        *copy_back = true;
+        return ext_vcpu_context(d, &op->u.ext_vcpucontext, false);
     case XEN_DOMCTL_resumedomain:
         return d == self ? -EINVAL : domain_resume(d);
     case XEN_DOMCTL_getvcpuinfo:

@@ -192,3 +192,14 @@ def test_fsgsbase_where_the_cpu_has_it():
     assert sorted(verdicts.values()) == [("fsgsbase", "SUCCESS")] * 2 + [("spin", "SUCCESS")], run.text
     assert run.text.count("fsgsbase: on this CPU") == 2, run.text
     assert_clean_end(run)
+
+
+def test_sysenter_where_the_cpu_has_it():
+    """On an Intel CPU sysenter works in long mode: from compat user code to the sysenter
+    callback, or #GP(0) without one. (The guest also accepts the #UD a real AMD CPU gives
+    elsewhere; QEMU runs sysenter whatever vendor it shows.)"""
+    run = boot(RUN, cpu="qemu64,vendor=GenuineIntel", modules=[elf("syscall32")], timeout=60)
+    verdicts, crashed = results(run)
+    assert list(verdicts.values()) == [("syscall32", "SUCCESS")], run.text
+    assert "syscall32: sysenter reached its callback" in run.text, run.text
+    assert_clean_end(run)

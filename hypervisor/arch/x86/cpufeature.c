@@ -23,6 +23,7 @@ void cpu_detect_features(struct cpu_features *f)
     f->model = ((a >> 4) & 0xf) | (((a >> 16) & 0xf) << 4);
     f->stepping = a & 0xf;
     f->pse = d & (1u << 3);
+    f->sep = d & (1u << 11);
     f->pge = d & (1u << 13);
     f->fxsr = d & (1u << 24);
     f->sse2 = d & (1u << 26);

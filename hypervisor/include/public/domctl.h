@@ -212,6 +212,29 @@ struct xen_domctl_shadow_op {
 XEN_ABI_SIZE(struct xen_domctl_shadow_op, 40);
 XEN_ABI_OFFSET(struct xen_domctl_shadow_op, dirty_bitmap, 16);
 
+/*
+ * set_ext_vcpucontext / get_ext_vcpucontext: what a vCPU's context leaves out, the callbacks
+ * for syscall from compat mode and for sysenter (64-bit syscall is in vcpu_guest_context),
+ * each with whether entering it masks events. `size`: how much the caller gives (set: at
+ * least up to mcg) or got (get). cs is always the flat kernel selector for a 64-bit guest.
+ * mcg: virtual machine-check state, which Tern does not keep: 0 on get, ignored on set.
+ */
+struct xen_domctl_ext_vcpucontext {
+    uint32_t vcpu;
+    uint32_t size;
+    uint64_t syscall32_callback_eip;
+    uint64_t sysenter_callback_eip;
+    uint16_t syscall32_callback_cs;
+    uint16_t sysenter_callback_cs;
+    uint8_t syscall32_disables_events;
+    uint8_t sysenter_disables_events;
+    uint8_t _pad[2];
+    uint64_t mcg[4];
+};
+XEN_ABI_SIZE(struct xen_domctl_ext_vcpucontext, 64);
+XEN_ABI_OFFSET(struct xen_domctl_ext_vcpucontext, syscall32_callback_cs, 24);
+XEN_ABI_OFFSET(struct xen_domctl_ext_vcpucontext, mcg, 32);
+
 struct xen_domctl {
     uint32_t cmd;                 /* XEN_DOMCTL_* */
     uint32_t interface_version;   /* XEN_DOMCTL_INTERFACE_VERSION */
@@ -228,6 +251,7 @@ struct xen_domctl {
         struct xen_domctl_address_size address_size;
         struct xen_domctl_shadow_op shadow_op;
         struct xen_domctl_copy_frames copy_frames;
+        struct xen_domctl_ext_vcpucontext ext_vcpucontext;
         uint8_t pad[128];
     } u;
 };
@@ -248,6 +272,8 @@ XEN_ABI_OFFSET(struct xen_domctl, u, 16);
 #define XEN_DOMCTL_max_vcpus          15
 #define XEN_DOMCTL_resumedomain       27 /* NULL; a domain shut down for suspend runs on */
 #define XEN_DOMCTL_set_address_size   35
+#define XEN_DOMCTL_set_ext_vcpucontext 42 /* the domain paused */
+#define XEN_DOMCTL_get_ext_vcpucontext 43
 #define XEN_DOMCTL_get_address_size   36
 #define XEN_DOMCTL_getpageframeinfo3  61
 #define XEN_DOMCTL_copy_frames        0x7e00 /* Tern's own */

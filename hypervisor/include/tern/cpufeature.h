@@ -10,7 +10,7 @@ struct cpu_features {
     uint32_t max_leaf, max_ext_leaf;
     uint32_t family, model, stepping;
     bool nx, xsave, osxsave_ok, avx, fsgsbase, smep, smap, pge, pse, pdpe1gb, x2apic,
-        tsc_invariant, rdtscp, syscall, fxsr, sse2, pcid, invpcid, hypervisor;
+        tsc_invariant, rdtscp, syscall, fxsr, sse2, pcid, invpcid, hypervisor, sep;
     uint64_t xcr0_supported;
     uint32_t xsave_size;
 };

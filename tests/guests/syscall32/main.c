@@ -2,7 +2,10 @@
  * syscall32: the syscall32 and sysenter callbacks register; a `syscall` from compat-mode
  * user code (CS FLAT_USER_CS32) reaches the syscall32 callback with the 64-bit frame (the
  * return address after the instruction, CS 0xe023), events masked as registered; with the
- * callback at 0 it is a #UD at the instruction, as on Xen. The 32-bit code runs from an
+ * callback at 0 it is a #UD at the instruction, as on Xen. `sysenter` from compat user code:
+ * on a CPU with sysenter in long mode (Intel's), the sysenter callback with the syscall
+ * frame carrying no return address (RIP and RSP 0, a null CS, as on Xen), or #GP(0) with the
+ * callback at 0; on others (AMD's), #UD at the instruction. The 32-bit code runs from an
  * alias of the image below 4 GiB: a new L3 in slot 0 of the L4 pointing at the image's L2.
  */
 #include "pv.h"
@@ -12,12 +15,12 @@ const char test_title[] = "syscall32/sysenter callbacks; syscall from compat use
 static uint64_t low_l3[512] __attribute__((aligned(4096)));
 static uint8_t kernel_stack[8192] __attribute__((aligned(16)));
 static uint8_t user_stack[8192] __attribute__((aligned(16)));
-static uint64_t seen_cs, seen_rax, seen_rip, seen_mask;
+static uint64_t seen_cs, seen_rax, seen_rip, seen_mask, seen_rcx, seen_rsp;
 
 /* The image seen from below 4 GiB (L4 slot 0, L3 slot 0 = the image's L2). */
 #define LOW(p) ((uint64_t)(uintptr_t)(p) - GUEST_VIRT_BASE)
 
-extern char compat_user[], compat_syscall[], compat_after[];
+extern char compat_user[], compat_syscall[], compat_after[], compat_user_se[], compat_sysenter[];
 __asm__(".text\n"
         ".code32\n"
         "compat_user:\n\t"
@@ -26,6 +29,13 @@ __asm__(".text\n"
         "compat_syscall:\n\t"
         "syscall\n"
         "compat_after:\n\t"
+        "ud2\n"
+        "compat_user_se:\n\t"
+        "movl $0x5678, %edi\n\t"
+        "movl $0x33, %eax\n\t"
+        "movl $0xc1c1, %ecx\n"
+        "compat_sysenter:\n\t"
+        "sysenter\n\t"
         "ud2\n"
         ".code64\n");
 
@@ -50,6 +60,8 @@ static void on_user(struct trap_frame *f)
     seen_rax = f->rax;
     seen_rip = f->rip;
     seen_mask = shared->vcpu_info[0].evtchn_upcall_mask;
+    seen_rcx = f->rcx;
+    seen_rsp = f->rsp;
     user_return((long)f->rdi);
 }
 
@@ -65,6 +77,51 @@ static void map_low_alias(void)
     u.ptr = (pv_virt_to_mfn(kl4) << 12) | MMU_NORMAL_PT_UPDATE;
     u.val = (pv_virt_to_mfn(low_l3) << 12) | (kl4[511] & 0xfff);
     ASSERT_RC(hypervisor_mmu_update(&u, 1, NULL, DOMID_SELF), 0);
+}
+
+static long register_cb(unsigned int type, const void *address);
+
+/* Intel's CPUs (and those that follow them) have sysenter in long mode. */
+static bool sysenter_in_long_mode(void)
+{
+    uint32_t a = 0, b, c, d;
+
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+    return (b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e) || /* GenuineIntel */
+           (b == 0x746e6543 && d == 0x48727561 && c == 0x736c7561);   /* CentaurHauls */
+}
+
+/* Real AMD CPUs make sysenter #UD in long mode; Intel's run it, and so does QEMU whatever
+ * vendor it shows. */
+static void check_sysenter(uint64_t stack)
+{
+    long rc;
+
+    ASSERT_RC(register_cb(CALLBACKTYPE_sysenter, NULL), 0);
+    trap_hooks[6] = trap_hooks[13] = on_user;
+    rc = user_enter32(LOW(compat_user_se), stack);  /* no callback: #GP(0), or the CPU's #UD */
+    ASSERT_EQ(rc, 0x5678);
+    if (last_trap.vector == 6 && !sysenter_in_long_mode()) {
+        ASSERT_EQ(seen_rip, LOW(compat_sysenter));
+        guest_printf("syscall32: sysenter is #UD on this CPU\n");
+        return;
+    }
+    ASSERT_EQ(last_trap.vector, 13);
+    ASSERT_EQ(last_trap.error, 0);
+    ASSERT_EQ(seen_rip, 0);
+    extern char syscall_entry[];
+    ASSERT_RC(register_cb(CALLBACKTYPE_sysenter, syscall_entry), 0);
+    seen_mask = 0;
+    rc = user_enter32(LOW(compat_user_se), stack);
+    ASSERT_EQ(rc, 0x5678);
+    ASSERT_EQ(last_trap.vector, VEC_SYSCALL);
+    ASSERT_EQ(seen_rax, 0x33);
+    ASSERT_EQ(seen_rcx, 0xc1c1);
+    ASSERT_EQ(seen_rip, 0);
+    ASSERT_EQ(seen_rsp, 0);
+    ASSERT_EQ(seen_cs & 0xffff, 3);
+    ASSERT_EQ(seen_mask, 1);
+    guest_printf("syscall32: sysenter reached its callback\n");
 }
 
 static long register_cb(unsigned int type, const void *address)
@@ -107,7 +164,8 @@ void test_main(void)
     ASSERT_EQ(last_trap.vector, 6);
     ASSERT_EQ(seen_rip, LOW(compat_syscall));
     ASSERT_EQ(seen_cs & 0xffff, FLAT_USER_CS32);
-    trap_hooks[6] = NULL;
+    check_sysenter(stack);
+    trap_hooks[6] = trap_hooks[13] = NULL;
     trap_hooks[VEC_SYSCALL] = NULL;
     events_disable();
 }

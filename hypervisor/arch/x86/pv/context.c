@@ -26,7 +26,7 @@
 #include <asm/pv_hypercall.h>
 
 extern char syscall_stub_page[], syscall_stub_compat[];
-extern char syscall_enter[];
+extern char syscall_enter[], sysenter_enter[];
 
 #define SFMASK_BITS 0x47700 /* TF IF DF IOPL NT AC cleared on syscall entry */
 
@@ -50,6 +50,13 @@ int pv_cpu_init(unsigned int cpu)
     wrmsr(MSR_LSTAR, va);
     wrmsr(MSR_CSTAR, va + (unsigned long)(syscall_stub_compat - syscall_stub_page));
     wrmsr(MSR_SFMASK, SFMASK_BITS);
+    /* as Xen, wherever the CPU has SYSENTER: whether it works in long mode is the CPU's
+     * business (Intel's do; AMD's make it #UD, which the guest then gets as it is) */
+    if (boot_cpu.sep) {
+        wrmsr(MSR_SYSENTER_CS, HYPERVISOR_CS); /* and SS = CS + 8: HYPERVISOR_DS */
+        wrmsr(MSR_SYSENTER_ESP, guest_frame_top(get_cpu_info()));
+        wrmsr(MSR_SYSENTER_EIP, (uint64_t)sysenter_enter);
+    }
     /* The PAT that guests are told about (emulate.c reads it back): their PWT/PCD/PAT
      * bits must mean on the machine what they mean to the guest. */
     wrmsr(MSR_PAT, PV_GUEST_PAT);

@@ -88,6 +88,34 @@ guest_iret_fault:
         add     $8, %rsp
         jmp     return_to_guest
 
+/*
+ * sysenter, on CPUs that have it in long mode (Intel's): SYSENTER_ESP is this CPU's guest
+ * frame top. The CPU saves nothing, so the frame's RIP and RSP are 0 and its CS a null
+ * selector, as on Xen (the guest passes what it needs in registers). The frame keeps the
+ * guest's flags; TF, NT and AC leave ours (an iretq with NT set would fault).
+ */
+        .globl  sysenter_enter
+sysenter_enter:
+        pushq   $FLAT_RING3_SS64
+        pushq   $0
+        pushfq
+        pushfq
+        andq    $~0x44100, (%rsp)
+        popfq
+        pushq   $3
+        pushq   $0
+        pushq   $0
+        movl    $SYSCALL_VECTOR, 4(%rsp)
+        cld
+        SAVE_GPRS
+        xor     %ebp, %ebp
+        mov     %rsp, %rdi
+        sti
+        sub     $8, %rsp
+        call    do_guest_sysenter
+        add     $8, %rsp
+        jmp     return_to_guest
+
 /* reset_stack_and_jump(void (*fn)(void)): drops this CPU's hypervisor stack. */
         .globl  reset_stack_and_jump
 reset_stack_and_jump:

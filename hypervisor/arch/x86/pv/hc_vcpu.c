@@ -20,6 +20,7 @@
 #include <asm/pv_irq.h>
 #include <public/vcpu.h>
 #include <public/arch-x86/xen.h>
+#include <public/domctl.h>
 
 static bool canonical(uint64_t va)
 {
@@ -192,6 +193,36 @@ long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c)
             return rc;
         pv_put_baseptr(old);
     }
+    return 0;
+}
+
+/* XEN_DOMCTL_get_ext_vcpucontext: the compat syscall and sysenter callbacks. */
+void pv_vcpu_get_ext_context(struct vcpu *v, struct xen_domctl_ext_vcpucontext *e)
+{
+    uint32_t id = e->vcpu;
+
+    memset(e, 0, sizeof(*e));
+    e->vcpu = id;
+    e->size = sizeof(*e);
+    e->syscall32_callback_eip = v->syscall32_callback;
+    e->sysenter_callback_eip = v->sysenter_callback;
+    e->syscall32_callback_cs = e->sysenter_callback_cs = FLAT_KERNEL_CS;
+    e->syscall32_disables_events = v->syscall32_mask_events;
+    e->sysenter_disables_events = v->sysenter_mask_events;
+}
+
+/* XEN_DOMCTL_set_ext_vcpucontext: the same back, checked as a callback registration is. */
+long pv_vcpu_set_ext_context(struct vcpu *v, const struct xen_domctl_ext_vcpucontext *e)
+{
+    if (e->size < __builtin_offsetof(struct xen_domctl_ext_vcpucontext, mcg))
+        return -EINVAL;
+    if (!canonical(e->syscall32_callback_eip) || !guest_range_ok(e->syscall32_callback_eip, 1) ||
+        !canonical(e->sysenter_callback_eip) || !guest_range_ok(e->sysenter_callback_eip, 1))
+        return -EINVAL;
+    v->syscall32_callback = e->syscall32_callback_eip;
+    v->sysenter_callback = e->sysenter_callback_eip;
+    v->syscall32_mask_events = e->syscall32_disables_events;
+    v->sysenter_mask_events = e->sysenter_disables_events;
     return 0;
 }
 

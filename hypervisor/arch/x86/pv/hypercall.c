@@ -82,6 +82,11 @@ long hypercall_continue(unsigned long a1, unsigned long a2, unsigned long a3, un
     return 0;
 }
 
+void do_guest_sysenter(struct cpu_user_regs *regs)
+{
+    pv_bounce_sysenter(current, regs);
+}
+
 void do_guest_syscall(struct cpu_user_regs *regs)
 {
     struct vcpu *v = current;

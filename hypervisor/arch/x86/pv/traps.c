@@ -203,6 +203,17 @@ void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs)
     bounce(v, regs, to, false, 0, compat ? v->syscall32_mask_events : v->syscall_mask_events, NULL);
 }
 
+/* sysenter: to the sysenter callback with the syscall frame (RIP and RSP 0: the CPU keeps
+ * neither); without one, #GP(0), as on Xen. */
+void pv_bounce_sysenter(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    if (!v->sysenter_callback) {
+        pv_inject_trap(v, regs, 13, 0);
+        return;
+    }
+    bounce(v, regs, v->sysenter_callback, false, 0, v->sysenter_mask_events, NULL);
+}
+
 /* A selector of the guest's would not load; events masked, as Linux registers it. */
 bool pv_bounce_failsafe(struct vcpu *v, struct cpu_user_regs *regs, const uint16_t sel[4])
 {

@@ -15,6 +15,9 @@
 #define MSR_TSC_AUX         0xc0000103
 #define MSR_APIC_BASE       0x0000001b
 #define MSR_PAT             0x00000277
+#define MSR_SYSENTER_CS     0x00000174
+#define MSR_SYSENTER_ESP    0x00000175
+#define MSR_SYSENTER_EIP    0x00000176
 #define MSR_X2APIC_BASE     0x00000800
 
 #define EFER_SCE            (1u << 0)

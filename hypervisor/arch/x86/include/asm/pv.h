@@ -37,6 +37,9 @@ struct vcpu_guest_context;
                        (1ul << VMASST_TYPE_pae_extended_cr3))
 long pv_vcpu_set_context(struct vcpu *v, const struct vcpu_guest_context *c);
 void pv_vcpu_get_context(struct vcpu *v, struct vcpu_guest_context *c);
+struct xen_domctl_ext_vcpucontext;
+void pv_vcpu_get_ext_context(struct vcpu *v, struct xen_domctl_ext_vcpucontext *e);
+long pv_vcpu_set_ext_context(struct vcpu *v, const struct xen_domctl_ext_vcpucontext *e);
 void guest_exit_checks(void);
 
 /* fpu.c */
@@ -68,6 +71,7 @@ void pv_runstate(const struct vcpu *v, struct vcpu_runstate_info *r);
 
 /* hypercall.c */
 void do_guest_syscall(struct cpu_user_regs *regs);
+void do_guest_sysenter(struct cpu_user_regs *regs);
 
 /* traps.c */
 void do_guest_trap(struct cpu_user_regs *regs);

@@ -60,6 +60,7 @@ long do_get_debugreg(unsigned long reg);
  * the domain is crashed when it has none. */
 void pv_inject_trap(struct vcpu *v, struct cpu_user_regs *regs, unsigned int vec, uint32_t error);
 void pv_bounce_syscall(struct vcpu *v, struct cpu_user_regs *regs);
+void pv_bounce_sysenter(struct vcpu *v, struct cpu_user_regs *regs);
 bool pv_deliver_events(struct vcpu *v);
 void pv_timer_event(struct vcpu *v);
 
