@@ -197,9 +197,13 @@ def test_fsgsbase_where_the_cpu_has_it():
 def test_sysenter_where_the_cpu_has_it():
     """On an Intel CPU sysenter works in long mode: from compat user code to the sysenter
     callback, or #GP(0) without one. (The guest also accepts the #UD a real AMD CPU gives
-    elsewhere; QEMU runs sysenter whatever vendor it shows.)"""
-    run = boot(RUN, cpu="qemu64,vendor=GenuineIntel", modules=[elf("syscall32")], timeout=60)
+    elsewhere; QEMU runs sysenter from compatibility mode whatever vendor it shows.) A guest
+    kernel's own sysenter bounces onto the frame's %rsp, 0: that domain alone is crashed."""
+    run = boot(RUN, cpu="qemu64,vendor=GenuineIntel",
+               modules=[elf("syscall32"), elf("hostile_sysenter_kernel"), elf("hello")], timeout=60)
     verdicts, crashed = results(run)
-    assert list(verdicts.values()) == [("syscall32", "SUCCESS")], run.text
+    assert sorted(verdicts.values()) == [("hello", "SUCCESS"), ("syscall32", "SUCCESS")], run.text
     assert "syscall32: sysenter reached its callback" in run.text, run.text
+    assert {n for _, n in crashed} == {"hostile_sysenter_kernel"}, run.text
+    assert "cannot write a bounce frame at 0xffffffffffffff" in run.text, run.text
     assert_clean_end(run)

@@ -91,8 +91,8 @@ static bool sysenter_in_long_mode(void)
            (b == 0x746e6543 && d == 0x48727561 && c == 0x736c7561);   /* CentaurHauls */
 }
 
-/* Real AMD CPUs make sysenter #UD in long mode; Intel's run it, and so does QEMU whatever
- * vendor it shows. */
+/* Real AMD CPUs make sysenter #UD in long mode; Intel's run it, and so does QEMU from
+ * compatibility mode whatever vendor it shows. */
 static void check_sysenter(uint64_t stack)
 {
     long rc;
