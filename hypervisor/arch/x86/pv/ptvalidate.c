@@ -209,6 +209,8 @@ static int l1e_get_refs(uint32_t domid, uint64_t e)
     return rc;
 }
 
+static int pt_get_live_type(struct page_info *pg, uint64_t *type);
+
 /* Moves a linear count one step away from zero in the direction dir (+1: one more linear
  * entry in the table, -1: one more use as a linear target); false if it points the
  * other way already, or would overflow. */
@@ -232,20 +234,6 @@ static void linear_count_sub(struct page_info *pg, int dir)
     BUG_ON(old * dir <= 0);
 }
 
-/* A type reference on a table already validated as `type`, never validating here. */
-static bool pt_get_validated(struct page_info *pg, uint64_t type)
-{
-    uint64_t x = __atomic_load_n(&pg->type_info, __ATOMIC_ACQUIRE);
-
-    do {
-        if ((x & PGT_type_mask) != type || !(x & PGT_validated) || !(x & PGT_count_mask) ||
-            (x & PGT_count_mask) >= PGT_count_mask - 1)
-            return false;
-    } while (!__atomic_compare_exchange_n(&pg->type_info, &x, x + 1, false, __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
-    return true;
-}
-
 /* Entry e of table `self` (level >= 2) names a table of its own level, which the type check
  * refused with rc: accepted as a linear entry if Xen would accept it, else rc stands. */
 static int linear_get_refs(uint32_t domid, unsigned int level, uint64_t e, mfn_t self, int rc)
@@ -260,8 +248,12 @@ static int linear_get_refs(uint32_t domid, unsigned int level, uint64_t e, mfn_t
         return rc;
     if (linear_count_add(tbl, 1)) {
         if (linear_count_add(pg, -1)) {
-            if (pt_get_validated(pg, pt_type(level)))
-                return 0;
+            uint64_t type;
+            if (pt_get_live_type(pg, &type) > 0) {
+                if (type == pt_type(level))
+                    return 0;
+                put_page_type(pg);
+            }
             linear_count_sub(pg, -1);
         }
         linear_count_sub(tbl, 1);
