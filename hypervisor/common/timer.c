@@ -36,9 +36,11 @@ void init_timer(struct timer *t, void (*fn)(void *), void *data, unsigned int cp
 static void reprogram(unsigned int cpu)
 {
     struct timer *first = timerq_first(&cpu_timers[cpu].q);
+    /* 0 tells the hardware "no timer": a guest's deadline of 0 (long past) must still fire */
+    s_time_t at = !first ? 0 : first->expires > 0 ? first->expires : 1;
 
     if (cpu == smp_processor_id())
-        arch_timer_program(first ? first->expires : 0);
+        arch_timer_program(at);
     else
         cpu_raise_softirq(cpu, TIMER_SOFTIRQ); /* it re-arms itself */
 }

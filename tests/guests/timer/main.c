@@ -62,6 +62,15 @@ void test_main(void)
         if (woke - st.timeout_abs_ns > worst_late)
             worst_late = woke - st.timeout_abs_ns;
     }
+    /* deadlines long past fire at once, 0 included (0 must not read as "no timer") */
+    for (unsigned int i = 0; i < 2; i++) {
+        st.timeout_abs_ns = i ? 1 : 0;
+        st.flags = 0;
+        before = ticks;
+        ASSERT_RC(hypervisor_vcpu_op(VCPUOP_set_singleshot_timer, 0, &st), 0);
+        block_until_tick(before);
+        ASSERT_EQ(ticks, before + 1);
+    }
     guest_printf("timer: latest wake-up %llu us after its deadline\n",
                  (unsigned long long)(worst_late / 1000));
 
