@@ -316,8 +316,14 @@ static void schedule(void)
     if (prev_dying)
         raise_softirq(SCHEDULE_SOFTIRQ); /* its domain may now be reaped */
     get_cpu_info()->curr_vcpu = next;
-    cpu_curr[cpu] = next;
+    __atomic_store_n(&cpu_curr[cpu], next, __ATOMIC_SEQ_CST);
     if (is_idle_vcpu(next)) {
+        /* a vCPU queued since pick_next (prev itself, or one woken meanwhile) found this
+         * CPU not yet idle and kicked no one: look again rather than halt past it */
+        spin_lock_irqsave(&sched_lock, flags);
+        if (pick_next(NOW()))
+            raise_softirq(SCHEDULE_SOFTIRQ);
+        spin_unlock_irqrestore(&sched_lock, flags);
         pv_switch_to_idle();
         reset_stack_and_jump(idle_loop);
     }
