@@ -11,6 +11,7 @@
 #include <tern/errno.h>
 #include <tern/event.h>
 #include <tern/lib.h>
+#include <tern/printk.h>
 #include <tern/sched.h>
 #include <tern/smp.h>
 #include <tern/xmalloc.h>
@@ -63,6 +64,23 @@ static void mark_upcall(struct vcpu *v, unsigned int port)
 bool evtchn_is_pending(const struct domain *d, unsigned int port)
 {
     return test_bit(d->shared_info->evtchn_pending, port);
+}
+
+/* Debug keys: the ports pending now, masked ones marked. */
+void evtchn_dump_pending(const struct domain *d)
+{
+    const struct shared_info *si = d->shared_info;
+    char buf[96];
+    int len = 0;
+
+    if (!si)
+        return;
+    for (unsigned int p = 1; p < d->max_evtchns && len < (int)sizeof(buf) - 8; p++)
+        if (test_bit(si->evtchn_pending, p))
+            len += snprintf(buf + len, sizeof(buf) - (size_t)len, " %u%s", p,
+                            test_bit(si->evtchn_mask, p) ? "m" : "");
+    if (len)
+        printk(KERN_ALWAYS "    pending ports (m: masked):%s\n", buf);
 }
 
 /* SCHEDOP_poll waits on ports that are usually masked: a pending bit alone wakes it. */

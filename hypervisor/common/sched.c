@@ -7,6 +7,7 @@
  */
 #include <tern/bug.h>
 #include <tern/domain.h>
+#include <tern/event.h>
 #include <tern/lib.h>
 #include <tern/percpu.h>
 #include <tern/printk.h>
@@ -362,15 +363,28 @@ void sched_dump(void)
     struct vcpu *v;
     static const char *const states[] = { "offline", "runnable", "running", "blocked" };
 
+    for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++) {
+        if (!cpu_online(cpu))
+            continue;
+        v = cpu_curr[cpu];
+        printk(KERN_ALWAYS "cpu%u runs %s%u.%u softirqs %s halts %lu\n", cpu,
+               is_idle_vcpu(v) ? "idle" : "d", is_idle_vcpu(v) ? 0 : v->domain->domid,
+               is_idle_vcpu(v) ? 0 : v->vcpu_id, softirq_pending(cpu) ? "pending" : "none",
+               per_cpu(idle_halts, cpu));
+    }
+    list_for_each_entry(v, &runq, runq)
+        printk(KERN_ALWAYS "runqueue: d%u.%u vruntime %lu\n", v->domain->domid, v->vcpu_id,
+               (unsigned long)v->vruntime);
     printk(KERN_ALWAYS "domains: %u\n", domain_count());
     list_for_each_entry(d, &domain_list, link) {
-        printk(KERN_ALWAYS "  d%u %-16s weight %u cap %u pages %lu%s\n", d->domid, d->name, d->weight, d->cap,
-               (unsigned long)d->tot_pages, d->is_dying ? " dying" : "");
+        printk(KERN_ALWAYS "  d%u %-16s weight %u cap %u pages %lu pause %u%s\n", d->domid, d->name, d->weight,
+               d->cap, (unsigned long)d->tot_pages, d->pause_count, d->is_dying ? " dying" : "");
         for_each_vcpu(d, v) {
             const struct vcpu_info *vi = v->vcpu_info;
 
-            printk(KERN_ALWAYS "    v%u %-8s cpu %d time %lu us rip %lx%s\n", v->vcpu_id, states[v->state],
-                   v->processor, (unsigned long)(v->runtime / 1000), (unsigned long)v->regs.rip,
+            printk(KERN_ALWAYS "    v%u %-8s cpu %d time %lu us vruntime %lu rip %lx %s poll %d%s\n", v->vcpu_id,
+                   states[v->state], v->processor, (unsigned long)(v->runtime / 1000), (unsigned long)v->vruntime,
+                   (unsigned long)v->regs.rip, v->kernel_mode ? "kernel" : "user", v->poll_port,
                    v->state == VCPU_RUNNING ? " (at last entry)" : "");
             if (vi)
                 printk(KERN_ALWAYS "       upcall pending %u mask %u sel %lx; timer %s %ld us from now on cpu %u\n",
@@ -378,5 +392,6 @@ void sched_dump(void)
                        v->singleshot.active ? "armed" : "idle",
                        (long)((v->singleshot.expires - NOW()) / 1000), v->singleshot.cpu);
         }
+        evtchn_dump_pending(d);
     }
 }

@@ -50,6 +50,71 @@ def iso_for(cmdline, modules=()):
     return path
 
 
+class _Serial:
+    """QEMU's serial line: what it printed so far, line by line, and typing into it."""
+
+    def __init__(self, proc):
+        self.proc, self.lines, self.stamps, self.buf, self.closed = proc, [], [], b"", False
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(proc.stdout, selectors.EVENT_READ)
+
+    def read(self, wait, start):
+        """Waits up to wait s for output; False if none came."""
+        if self.closed or not self.sel.select(wait):
+            return False
+        chunk = os.read(self.proc.stdout.fileno(), 65536)
+        if not chunk:
+            self.closed = True
+            return False
+        now = time.monotonic() - start
+        self.buf += chunk
+        while b"\n" in self.buf:
+            raw, self.buf = self.buf.split(b"\n", 1)
+            self.lines.append(raw.decode(errors="replace").rstrip("\r"))
+            self.stamps.append(now)
+        return True
+
+    def wait_for(self, needle, first, seconds, start):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if any(needle in l for l in self.lines[first:]):
+                return True
+            self.read(0.2, start)
+        return False
+
+    def dump_hypervisor_state(self, start):
+        """A boot that hangs says why: the serial focus goes round to the hypervisor (Ctrl-A
+        three times per step) and its debug keys print the CPUs, run queue and vCPUs."""
+        try:
+            self.lines.append("--- timed out: asking the hypervisor for its state ---")
+            self.stamps.append(time.monotonic() - start)
+            for _ in range(8):
+                first = len(self.lines)
+                self.proc.stdin.write(b"\x01\x01\x01")
+                self.proc.stdin.flush()
+                if not self.wait_for("*** serial input to", first, 2, start):
+                    return  # the hypervisor does not answer serial input
+                if any("serial input to the hypervisor" in l for l in self.lines[first:]):
+                    break
+            first = len(self.lines)
+            self.proc.stdin.write(b"d")
+            self.proc.stdin.flush()
+            self.wait_for("pending ports", first, 3, start) or self.read(1, start)
+        except (BrokenPipeError, OSError):
+            pass
+
+    def close(self, start):
+        self.sel.close()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.stdout.close()
+        if self.buf:
+            self.lines.append(self.buf.decode(errors="replace").rstrip("\r"))
+            self.stamps.append(time.monotonic() - start)
+
+
 def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu="qemu64",
          modules=(), until=None, send=(), qemu=()):
     """Boots and collects serial output until QEMU exits, `until` appears, or timeout.
@@ -70,32 +135,23 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
         if modules:
             cmd += ["--initrd", ",".join(m.replace("|", " ") for m in modules)]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # stdin is always a pipe: a boot that times out is asked for the hypervisor's state
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = _Serial(proc)
     pending = list(send)
     seen = 0  # lines before this index fired earlier triggers
-    lines, stamps, buf, timed_out = [], [], b"", False
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    timed_out = False
     try:
         while True:
             left = timeout - (time.monotonic() - start)
             if left <= 0:
                 timed_out = True
                 break
-            if not sel.select(min(left, 1.0)):
-                if proc.poll() is not None:
+            if not out.read(min(left, 1.0), start):
+                if out.closed or proc.poll() is not None:
                     break
                 continue
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            now = time.monotonic() - start
-            buf += chunk
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                lines.append(raw.decode(errors="replace").rstrip("\r"))
-                stamps.append(now)
+            lines = out.lines
             while pending:
                 hit = next((i for i in range(seen, len(lines)) if pending[0][0] in lines[i]), None)
                 if hit is None:
@@ -105,15 +161,12 @@ def boot(cmdline, path="direct", smp=2, mem=512, timeout=60, machine="q35", cpu=
                 proc.stdin.flush()
             if until and any(until in l for l in lines[-20:]):
                 break
+        if timed_out and proc.poll() is None:
+            out.dump_hypervisor_state(start)
     finally:
         if proc.poll() is None:
             proc.kill()
         rc = proc.wait(timeout=10)
-        sel.close()
-        if proc.stdin:
-            proc.stdin.close()
-        proc.stdout.close()
-    if buf:
-        lines.append(buf.decode(errors="replace").rstrip("\r"))
-        stamps.append(time.monotonic() - start)
+        out.close(start)
+    lines, stamps = out.lines, out.stamps
     return Run(rc, lines, stamps, timed_out)

@@ -36,6 +36,7 @@ unsigned int evtchn_ports_in_use(const struct domain *d);
 void evtchn_send_pirq(uint16_t domid, evtchn_port_t port, uint32_t pirq);
 /* The port's pending bit in shared_info, masked or not. */
 bool evtchn_is_pending(const struct domain *d, unsigned int port);
+void evtchn_dump_pending(const struct domain *d);
 /* The console port, bound to the hypervisor's console backend; and its notification. */
 int evtchn_alloc_console(struct domain *d);
 void evtchn_notify_console(struct domain *d);

@@ -2,6 +2,7 @@
 #ifndef TERN_SMP_H
 #define TERN_SMP_H
 
+#include <tern/percpu.h>
 #include <tern/types.h>
 #include <asm/current.h>
 
@@ -15,5 +16,6 @@ void smp_send_event_check(unsigned int cpu);
 void smp_init_ipis(void);
 bool cpu_online(unsigned int cpu);
 void __attribute__((noreturn)) idle_loop(void);
+DECLARE_PER_CPU(unsigned long, idle_halts); /* for the debug keys */
 
 #endif
