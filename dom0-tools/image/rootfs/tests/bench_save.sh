@@ -7,8 +7,11 @@ mkdir -p $TERN_STORE
 grep -q " $TERN_STORE " /proc/mounts || mount -t tmpfs -o size=448m tmpfs $TERN_STORE
 log=/var/log/tern/bsr.log
 ms() { sed -n "s/.*$1 \([0-9]*\) ms.*/\1/p" | head -n 1; }
-for mem in 128 512; do
-    for kind in idle busy; do
+# tern.bench_sizes=128,512 and tern.bench_kinds=idle,busy (the defaults) narrow a run by hand
+sizes=$(sed -n 's/.*tern.bench_sizes=\([0-9,]*\).*/\1/p' /proc/cmdline | tr , ' ')
+kinds=$(sed -n 's/.*tern.bench_kinds=\([a-z,]*\).*/\1/p' /proc/cmdline | tr , ' ')
+for mem in ${sizes:-128 512}; do
+    for kind in ${kinds:-idle busy}; do
         rm -f $log /tmp/bsr.sav
         rm -rf $TERN_STORE/*
         if [ $kind = busy ]; then
