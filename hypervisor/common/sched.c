@@ -18,6 +18,7 @@
 #include <tern/time.h>
 #include <tern/timer.h>
 #include <asm/pv.h>
+#include <asm/uaccess.h>
 
 static DEFINE_SPINLOCK(sched_lock);
 static LIST_HEAD(runq);
@@ -357,6 +358,23 @@ void sched_init(void)
     sched_init_cpu(0);
 }
 
+/* Each CPU's guest as it was when the dump interrupted it (or at its last entry, if the
+ * CPU was in the hypervisor), and the top of that guest's stack: where a hang spins. */
+static void dump_guest_regs(void *unused)
+{
+    const struct cpu_user_regs *r = guest_cpu_user_regs();
+    struct vcpu *v = current;
+    uint64_t top[4] = { 0 };
+
+    if (is_idle_vcpu(v))
+        return;
+    copy_from_guest(top, r->rsp, sizeof(top)); /* the guest's tables are loaded */
+    printk(KERN_ALWAYS "cpu%u: d%u.%u rip %lx rsp %lx rflags %lx cs %lx vector %u; stack %lx %lx %lx %lx\n",
+           smp_processor_id(), v->domain->domid, v->vcpu_id, (unsigned long)r->rip, (unsigned long)r->rsp,
+           (unsigned long)r->rflags, (unsigned long)r->cs, r->entry_vector, (unsigned long)top[0],
+           (unsigned long)top[1], (unsigned long)top[2], (unsigned long)top[3]);
+}
+
 void sched_dump(void)
 {
     struct domain *d;
@@ -372,6 +390,8 @@ void sched_dump(void)
                is_idle_vcpu(v) ? 0 : v->vcpu_id, softirq_pending(cpu) ? "pending" : "none",
                per_cpu(idle_halts, cpu));
     }
+    smp_call_function(dump_guest_regs, NULL);
+    dump_guest_regs(NULL);
     list_for_each_entry(v, &runq, runq)
         printk(KERN_ALWAYS "runqueue: d%u.%u vruntime %lu\n", v->domain->domid, v->vcpu_id,
                (unsigned long)v->vruntime);
