@@ -1,10 +1,11 @@
 /*
- * 2-level event channels. Ports live in a per-domain array; one global lock covers
+ * Event channels. Ports live in a per-domain array; one global lock covers
  * every port of every domain, which keeps interdomain binding and teardown simple
  * (no lock ordering) at the cost of contention we do not see yet.
  *
- * Raising port p for vCPU v: set pending[p]; if it was clear and mask[p] is clear, set
- * bit p/64 of v's pending_sel; if that was clear, set upcall_pending and kick v.
+ * 2-level (shared_info's bitmaps) until the domain sets up FIFO events (event_fifo.c).
+ * Raising port p for vCPU v, 2-level: set pending[p]; if it was clear and mask[p] is
+ * clear, set bit p/64 of v's pending_sel; if that was clear, set upcall_pending and kick v.
  */
 #include <tern/bug.h>
 #include <tern/domain.h>
@@ -63,28 +64,42 @@ static void mark_upcall(struct vcpu *v, unsigned int port)
 
 bool evtchn_is_pending(const struct domain *d, unsigned int port)
 {
+    if (__atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE))
+        return evtchn_fifo_is_pending(d, port);
     return test_bit(d->shared_info->evtchn_pending, port);
+}
+
+static bool is_masked(const struct domain *d, unsigned int port)
+{
+    if (__atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE))
+        return evtchn_fifo_is_masked(d, port);
+    return test_bit(d->shared_info->evtchn_mask, port);
+}
+
+/* FIFO: a queue of v's gained its first event. */
+void evtchn_upcall(struct vcpu *v)
+{
+    if (!__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
+        vcpu_kick(v);
 }
 
 /* Debug keys: the ports pending now, masked ones marked. */
 void evtchn_dump_pending(const struct domain *d)
 {
-    const struct shared_info *si = d->shared_info;
     char buf[96];
     int len = 0;
 
-    if (!si)
+    if (!d->shared_info || !d->evtchn)
         return;
     for (unsigned int p = 1; p < d->max_evtchns && len < (int)sizeof(buf) - 8; p++)
-        if (test_bit(si->evtchn_pending, p))
-            len += snprintf(buf + len, sizeof(buf) - (size_t)len, " %u%s", p,
-                            test_bit(si->evtchn_mask, p) ? "m" : "");
+        if (evtchn_is_pending(d, p))
+            len += snprintf(buf + len, sizeof(buf) - (size_t)len, " %u%s", p, is_masked(d, p) ? "m" : "");
     if (len)
-        printk(KERN_ALWAYS "    pending ports (m: masked):%s\n", buf);
+        printk(KERN_ALWAYS "    pending ports (m: masked)%s:%s\n", d->fifo ? ", FIFO" : "", buf);
 }
 
 /* SCHEDOP_poll waits on ports that are usually masked: a pending bit alone wakes it. */
-static void wake_pollers(struct domain *d, unsigned int port)
+void evtchn_wake_pollers(struct domain *d, unsigned int port)
 {
     struct vcpu *v;
 
@@ -101,11 +116,15 @@ static void set_pending(struct domain *d, unsigned int port)
     struct shared_info *si = d->shared_info;
     struct vcpu *v = d->vcpus[d->evtchn[port].notify_vcpu];
 
+    if (d->fifo) {
+        evtchn_fifo_raise(d, port);
+        return;
+    }
     if (test_and_set(si->evtchn_pending, port))
         return;
     if (!test_bit(si->evtchn_mask, port) && v)
         mark_upcall(v, port);
-    wake_pollers(d, port);
+    evtchn_wake_pollers(d, port);
 }
 
 int evtchn_init_domain(struct domain *d, unsigned int max_ports)
@@ -133,8 +152,10 @@ unsigned int evtchn_ports_in_use(const struct domain *d)
 static int get_free_port(struct domain *d)
 {
     for (unsigned int p = 1; p < d->max_evtchns; p++)
-        if (d->evtchn[p].state == EVTCHNSTAT_closed)
+        if (d->evtchn[p].state == EVTCHNSTAT_closed) {
+            d->evtchn[p].priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
             return (int)p;
+        }
     return -ENOSPC;
 }
 
@@ -170,8 +191,15 @@ static void close_port(struct domain *d, evtchn_port_t port)
         pirq_unbind(d, c->u.pirq);
         break;
     }
+    uint16_t last_vcpu = c->last_vcpu;
+    uint8_t last_prio = c->last_prio;
     memset(c, 0, sizeof(*c));
-    clear_bit(d->shared_info->evtchn_pending, port);
+    c->last_vcpu = last_vcpu; /* FIFO: that queue may still end at this port */
+    c->last_prio = last_prio;
+    if (d->fifo)
+        evtchn_fifo_clear(d, port);
+    else
+        clear_bit(d->shared_info->evtchn_pending, port);
 }
 
 void evtchn_destroy_domain(struct domain *d)
@@ -184,6 +212,7 @@ void evtchn_destroy_domain(struct domain *d)
     for (unsigned int p = 1; p < d->max_evtchns; p++)
         if (d->evtchn[p].state != EVTCHNSTAT_closed)
             close_port(d, p);
+    evtchn_fifo_destroy(d);
     spin_unlock_irqrestore(&evtchn_lock, flags);
     xfree(d->evtchn);
     d->evtchn = NULL;
@@ -455,12 +484,20 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
         struct vcpu *v;
         if (!port_valid(d, op->port))
             return -EINVAL;
+        if (d->fifo) {
+            evtchn_fifo_unmask(d, op->port);
+            return 0;
+        }
         clear_bit(si->evtchn_mask, op->port);
         v = d->vcpus[d->evtchn[op->port].notify_vcpu];
         if (test_bit(si->evtchn_pending, op->port) && v)
             mark_upcall(v, op->port);
         return 0;
     }
+    case EVTCHNOP_init_control:
+    case EVTCHNOP_expand_array:
+    case EVTCHNOP_set_priority:
+        return evtchn_fifo_op(d, cmd, a);
     default:
         return -ENOSYS;
     }
@@ -479,6 +516,9 @@ static size_t op_size(unsigned long cmd)
     case EVTCHNOP_bind_pirq: return sizeof(struct evtchn_bind_pirq);
     case EVTCHNOP_bind_vcpu: return sizeof(struct evtchn_bind_vcpu);
     case EVTCHNOP_unmask: return sizeof(struct evtchn_unmask);
+    case EVTCHNOP_init_control: return sizeof(struct evtchn_init_control);
+    case EVTCHNOP_expand_array: return sizeof(struct evtchn_expand_array);
+    case EVTCHNOP_set_priority: return sizeof(struct evtchn_set_priority);
     default: return 0;
     }
 }
@@ -496,7 +536,7 @@ long do_event_channel_op(unsigned long cmd, uint64_t arg)
     long rc;
 
     if (!size)
-        return -ENOSYS; /* includes FIFO events: guests fall back to 2-level */
+        return -ENOSYS;
     if (copy_from_guest(&op, arg, size))
         return -EFAULT;
     spin_lock_irqsave(&evtchn_lock, flags);

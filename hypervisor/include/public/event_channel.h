@@ -15,8 +15,13 @@
  *  -ENOSPC  no free port (alloc/bind)
  *  -EEXIST  VIRQ already bound on that vCPU
  *  -ENOENT  vCPU does not exist
- *  -ENOSYS  unknown command (and the FIFO ABI: init_control, expand_array,
- *           set_priority are not provided)
+ *  -ENOSYS  unknown command
+ *
+ * FIFO ABI (init_control, expand_array, set_priority): instead of the bitmaps in
+ * shared_info, each port has a 32-bit event word in guest pages the guest hands over
+ * (1024 words a page); a raised port is appended to one of 16 per-vCPU queues (0 the
+ * most urgent) whose heads are in a control block, also guest memory. The domain
+ * changes over at its first init_control; ports bound before keep their pending state.
  */
 #define EVTCHNOP_bind_interdomain 0
 #define EVTCHNOP_bind_virq        1
@@ -159,7 +164,9 @@ struct evtchn_reset {
 typedef struct evtchn_reset evtchn_reset_t;
 XEN_ABI_SIZE(struct evtchn_reset, 2);
 
-/* FIFO ABI (not provided by Tern; listed so guests' probes decode). */
+/* FIFO ABI. init_control: vCPU `vcpu`'s control block is at `offset` (8-aligned, the
+ * block within the page) in guest frame `control_gfn`; -ENOENT no such vCPU, -EINVAL bad
+ * offset, frame or a second block for the vCPU. */
 struct evtchn_init_control {
     uint64_t control_gfn; /* IN */
     uint32_t offset;      /* IN */
@@ -171,12 +178,15 @@ typedef struct evtchn_init_control evtchn_init_control_t;
 XEN_ABI_SIZE(struct evtchn_init_control, 24);
 XEN_ABI_OFFSET(struct evtchn_init_control, link_bits, 16);
 
+/* expand_array: one more page of event words, for the next 1024 ports; -ENOSPC when the
+ * array covers every port the domain may have, -EOPNOTSUPP before init_control. */
 struct evtchn_expand_array {
     uint64_t array_gfn; /* IN */
 };
 typedef struct evtchn_expand_array evtchn_expand_array_t;
 XEN_ABI_SIZE(struct evtchn_expand_array, 8);
 
+/* set_priority: the queue (0..15) the port's next events go to; -EINVAL above 15. */
 struct evtchn_set_priority {
     evtchn_port_t port; /* IN */
     uint32_t priority;  /* IN */
@@ -205,5 +215,31 @@ XEN_ABI_SIZE(struct evtchn_op, 28);
 XEN_ABI_OFFSET(struct evtchn_op, u, 4);
 
 #endif /* !__ASSEMBLER__ */
+
+#define EVTCHN_FIFO_PRIORITY_MAX     0
+#define EVTCHN_FIFO_PRIORITY_DEFAULT 7
+#define EVTCHN_FIFO_PRIORITY_MIN     15
+#define EVTCHN_FIFO_MAX_QUEUES       16
+
+/* An event word: flag bits at the top, the next port of its queue (LINK) at the bottom. */
+typedef uint32_t event_word_t;
+#define EVTCHN_FIFO_PENDING   31 /* raised; the guest clears it */
+#define EVTCHN_FIFO_MASKED    30 /* the guest sets and clears it */
+#define EVTCHN_FIFO_LINKED    29 /* on a queue; the guest clears it as it takes the port off */
+#define EVTCHN_FIFO_BUSY      28 /* the hypervisor is writing LINK: the guest leaves MASKED */
+#define EVTCHN_FIFO_LINK_BITS 17
+#define EVTCHN_FIFO_LINK_MASK ((1u << EVTCHN_FIFO_LINK_BITS) - 1)
+#define EVTCHN_FIFO_NR_CHANNELS (1u << EVTCHN_FIFO_LINK_BITS)
+#define EVTCHN_FIFO_WORDS_PER_PAGE 1024
+
+/* ready: bit q set when queue q gained a first event; head[q]: the port the guest takes
+ * next from queue q when it has run off the end of what it had. */
+struct evtchn_fifo_control_block {
+    uint32_t ready;
+    uint32_t _rsvd;
+    uint32_t head[EVTCHN_FIFO_MAX_QUEUES];
+};
+typedef struct evtchn_fifo_control_block evtchn_fifo_control_block_t;
+XEN_ABI_SIZE(struct evtchn_fifo_control_block, 72);
 
 #endif /* __XEN_PUBLIC_EVENT_CHANNEL_H__ */

@@ -103,6 +103,7 @@ struct domain {
     uint32_t pci_cf8;               /* hardware domain: its PCI conf1 address register */
     /* event channels */
     struct evtchn *evtchn;
+    struct evtchn_fifo *fifo;       /* the FIFO ABI's state, NULL while 2-level */
     unsigned int max_evtchns;
     struct grant_table *grant_table; /* common/grant_table.c */
     struct pv_shadow *shadow;       /* log-dirty state (arch/x86/pv/shadow.c), NULL when off */

@@ -1,4 +1,4 @@
-/* 2-level event channels. */
+/* Event channels: 2-level, and FIFO once a domain asks for it. */
 #ifndef TERN_EVENT_H
 #define TERN_EVENT_H
 
@@ -14,8 +14,11 @@ struct vcpu;
 
 struct evtchn {
     uint8_t state;           /* EVTCHNSTAT_* */
-    uint8_t _pad;
+    uint8_t fifo_late;       /* FIFO: raised before its event word's page was given */
     uint16_t notify_vcpu;
+    uint8_t priority;        /* FIFO: the queue its next events join */
+    uint8_t last_prio;       /* FIFO: the queue (vCPU, priority) it was last linked on; */
+    uint16_t last_vcpu;      /*       kept when the port closes, as that queue may end at it */
     union {
         struct { domid_t remote_dom; } unbound;
         struct { struct domain *remote_dom; evtchn_port_t remote_port; } interdomain;
@@ -37,6 +40,24 @@ void evtchn_send_pirq(uint16_t domid, evtchn_port_t port, uint32_t pirq);
 /* The port's pending bit in shared_info, masked or not. */
 bool evtchn_is_pending(const struct domain *d, unsigned int port);
 void evtchn_dump_pending(const struct domain *d);
+/*
+ * FIFO event channels (common/event_fifo.c), for event_channel.c: the caller holds the
+ * event lock. d->fifo is set once, at the first init_control, and stays until teardown.
+ */
+long evtchn_fifo_op(struct domain *d, unsigned long cmd, void *arg);
+void evtchn_fifo_raise(struct domain *d, unsigned int port);
+void evtchn_fifo_clear(struct domain *d, unsigned int port);
+void evtchn_fifo_unmask(struct domain *d, unsigned int port);
+void evtchn_fifo_destroy(struct domain *d);
+/* Without the lock: */
+bool evtchn_fifo_is_pending(const struct domain *d, unsigned int port);
+bool evtchn_fifo_is_masked(const struct domain *d, unsigned int port);
+/* The guest frames the hypervisor writes events into, for log-dirty. */
+void evtchn_fifo_each_frame(struct domain *d, void (*fn)(void *arg, mfn_t mfn), void *arg);
+/* event_channel.c, for event_fifo.c */
+void evtchn_upcall(struct vcpu *v);
+void evtchn_wake_pollers(struct domain *d, unsigned int port);
+
 /* The console port, bound to the hypervisor's console backend; and its notification. */
 int evtchn_alloc_console(struct domain *d);
 void evtchn_notify_console(struct domain *d);

@@ -128,7 +128,6 @@ static void check_refusals(void)
     ASSERT_RC(send(0xffffffff), -XEN_EINVAL);
     ASSERT_RC(close_port(0), -XEN_EINVAL);
     ASSERT_RC(close_port(100000), -XEN_EINVAL);
-    ASSERT_RC(op(EVTCHNOP_init_control, &um), -XEN_ENOSYS); /* FIFO ABI: not offered */
     ASSERT_RC(op(99, &um), -XEN_ENOSYS);
     ASSERT_RC(op(EVTCHNOP_send, NULL), -XEN_EFAULT);
     ASSERT_RC(op(EVTCHNOP_status, (void *)0xffff830000001000ULL), -XEN_EFAULT);

@@ -26,6 +26,7 @@
  */
 #include <tern/bug.h>
 #include <tern/domain.h>
+#include <tern/event.h>
 #include <tern/errno.h>
 #include <tern/lib.h>
 #include <tern/mm.h>
@@ -403,9 +404,14 @@ static void reprotect(struct domain *d, struct pv_shadow *s)
 }
 
 /* Frames written all the time other than through the guest's tables stay dirty: the
- * vCPU info pages the hypervisor updates, and frames another domain holds writable
+ * vCPU info pages and FIFO event pages the hypervisor updates, and frames another domain holds writable
  * mappings of (dom0's backends, xenstored and console rings). One walk of the domain's
  * pages per round. */
+static void mark_event_frame(void *s, mfn_t mfn)
+{
+    mark_dirty(s, mfn);
+}
+
 static void mark_always_dirty(struct domain *d, struct pv_shadow *s)
 {
     struct page_info *pg;
@@ -415,6 +421,7 @@ static void mark_always_dirty(struct domain *d, struct pv_shadow *s)
         if (v->vcpu_info_page)
             mark_dirty(s, page_to_mfn(v->vcpu_info_page));
     }
+    evtchn_fifo_each_frame(d, mark_event_frame, s); /* event words and control blocks */
     spin_lock(&d->lock);
     list_for_each_entry(pg, &d->page_list, list) {
         if (__atomic_load_n(&pg->foreign_rw, __ATOMIC_ACQUIRE))
