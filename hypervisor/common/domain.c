@@ -179,7 +179,7 @@ struct domain *domain_create(uint16_t domid, const char *name, unsigned int nr_v
     d->max_vcpus = nr_vcpus;
     d->shared_info = alloc_xenheap_pages(0);
     /* the control domain has a few ports per guest: as on Xen, it gets all 2-level offers */
-    if (!d->shared_info || evtchn_init_domain(d, privileged ? EVTCHN_2L_NR_CHANNELS : DEFAULT_MAX_EVTCHNS) || gnttab_domain_init(d))
+    if (!d->shared_info || evtchn_init_domain(d, privileged ? CONTROL_MAX_EVTCHNS : DEFAULT_MAX_EVTCHNS) || gnttab_domain_init(d))
         goto fail;
     for (unsigned int i = 0; i < nr_vcpus; i++) {
         if (!(d->vcpus[i] = vcpu_create(d, i)))

@@ -91,7 +91,7 @@ void evtchn_dump_pending(const struct domain *d)
 
     if (!d->shared_info || !d->evtchn)
         return;
-    for (unsigned int p = 1; p < d->max_evtchns && len < (int)sizeof(buf) - 8; p++)
+    for (unsigned int p = 1; p < evtchn_port_limit(d) && len < (int)sizeof(buf) - 8; p++)
         if (evtchn_is_pending(d, p))
             len += snprintf(buf + len, sizeof(buf) - (size_t)len, " %u%s", p, is_masked(d, p) ? "m" : "");
     if (len)
@@ -127,16 +127,25 @@ static void set_pending(struct domain *d, unsigned int port)
     evtchn_wake_pollers(d, port);
 }
 
+/* Ports a domain may use now: its table, and no more than 2-level bitmaps hold. */
+unsigned int evtchn_port_limit(const struct domain *d)
+{
+    if (__atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE) || d->max_evtchns < EVTCHN_2L_NR_CHANNELS)
+        return d->max_evtchns;
+    return EVTCHN_2L_NR_CHANNELS;
+}
+
 int evtchn_init_domain(struct domain *d, unsigned int max_ports)
 {
-    if (max_ports > EVTCHN_2L_NR_CHANNELS)
-        max_ports = EVTCHN_2L_NR_CHANNELS;
+    if (max_ports > EVTCHN_FIFO_NR_CHANNELS)
+        max_ports = EVTCHN_FIFO_NR_CHANNELS;
     d->evtchn = xzalloc_array(struct evtchn, max_ports);
     if (!d->evtchn)
         return -ENOMEM;
     d->max_evtchns = max_ports;
     /* port 0 is never handed out: guests use it as "none" */
     d->evtchn[0].state = 0xff;
+    d->evtchn_free_hint = 1;
     return 0;
 }
 
@@ -151,9 +160,11 @@ unsigned int evtchn_ports_in_use(const struct domain *d)
 /* Caller holds evtchn_lock. */
 static int get_free_port(struct domain *d)
 {
-    for (unsigned int p = 1; p < d->max_evtchns; p++)
+    /* every port below the hint is taken: a control domain's thousands stay cheap to add */
+    for (unsigned int p = d->evtchn_free_hint; p < evtchn_port_limit(d); p++)
         if (d->evtchn[p].state == EVTCHNSTAT_closed) {
             d->evtchn[p].priority = EVTCHN_FIFO_PRIORITY_DEFAULT;
+            d->evtchn_free_hint = p + 1;
             return (int)p;
         }
     return -ENOSPC;
@@ -161,7 +172,7 @@ static int get_free_port(struct domain *d)
 
 static bool port_valid(const struct domain *d, evtchn_port_t port)
 {
-    return port > 0 && port < d->max_evtchns;
+    return port > 0 && port < evtchn_port_limit(d);
 }
 
 /* Caller holds evtchn_lock. */
@@ -194,6 +205,8 @@ static void close_port(struct domain *d, evtchn_port_t port)
     uint16_t last_vcpu = c->last_vcpu;
     uint8_t last_prio = c->last_prio;
     memset(c, 0, sizeof(*c));
+    if (port < d->evtchn_free_hint)
+        d->evtchn_free_hint = port;
     c->last_vcpu = last_vcpu; /* FIFO: that queue may still end at this port */
     c->last_prio = last_prio;
     if (d->fifo)
@@ -441,7 +454,7 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
         struct evtchn *c;
         if (!td)
             return -ESRCH;
-        if (op->port >= td->max_evtchns)
+        if (op->port >= evtchn_port_limit(td))
             return -EINVAL;
         c = &td->evtchn[op->port];
         memset(&op->u, 0, sizeof(op->u));

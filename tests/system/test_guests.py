@@ -134,6 +134,18 @@ def test_interdomain_event_channel_between_two_guests():
     assert_clean_end(run)
 
 
+def test_fifo_events_lift_the_control_domains_port_limit():
+    """As domain 0, evtchn_fifo also fills its ports: 4095 at most while 2-level, the whole
+    table (32768) once FIFO, the highest as usable as the lowest."""
+    run = boot(RUN, modules=[elf("evtchn_fifo") + "|tern.dom0"], timeout=120)
+    verdicts, crashed = results(run)
+    assert list(verdicts.values()) == [("evtchn_fifo", "SUCCESS")], run.text
+    m = re.search(r"evtchn_fifo: (\d+) ports as a 2-level control domain, (\d+) with FIFO", run.text)
+    assert m, run.text
+    assert int(m.group(1)) < 4096 < 30000 < int(m.group(2)), m.group(0)
+    assert "domain 0 ended: powering the host off" in run.text and run.rc == EXIT_SUCCESS
+
+
 def test_fpu_state_survives_switches_between_two_fpu_users():
     """Two guests with different XMM/x87 contents share one CPU and yield to each other."""
     run = boot(RUN, smp=1, modules=[elf("fpu_switch"), elf("fpu_switch")], timeout=60)

@@ -104,7 +104,8 @@ struct domain {
     /* event channels */
     struct evtchn *evtchn;
     struct evtchn_fifo *fifo;       /* the FIFO ABI's state, NULL while 2-level */
-    unsigned int max_evtchns;
+    unsigned int max_evtchns;       /* the port table's size */
+    unsigned int evtchn_free_hint;  /* no free port below it (under the event lock) */
     struct grant_table *grant_table; /* common/grant_table.c */
     struct pv_shadow *shadow;       /* log-dirty state (arch/x86/pv/shadow.c), NULL when off */
     /* console */

@@ -7,6 +7,7 @@
 #include <public/event_channel.h>
 
 #define DEFAULT_MAX_EVTCHNS 1024
+#define CONTROL_MAX_EVTCHNS 32768 /* the control domain's: 4096 of them while it is 2-level */
 #define NR_VIRQ_SLOTS 24
 
 struct domain;
@@ -35,6 +36,7 @@ void send_guest_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raises a global VIRQ of domain domid, if it still exists and bound it. */
 void send_global_virq_id(uint16_t domid, unsigned int virq);
 unsigned int evtchn_ports_in_use(const struct domain *d);
+unsigned int evtchn_port_limit(const struct domain *d);
 /* A physical interrupt for domid's port bound to pirq (interrupt context; checks the binding). */
 void evtchn_send_pirq(uint16_t domid, evtchn_port_t port, uint32_t pirq);
 /* The port's pending bit in shared_info, masked or not. */

@@ -8,8 +8,11 @@
 
 const char test_title[] = "FIFO event channels: init_control, expand_array, set_priority, queues";
 
+#define CONTROL_PAGES 32 /* a control domain's 32768 ports */
+
 static uint8_t cb_page[4096] __attribute__((aligned(4096)));
 static event_word_t words[EVTCHN_FIFO_WORDS_PER_PAGE] __attribute__((aligned(4096)));
+static event_word_t more_words[CONTROL_PAGES - 1][EVTCHN_FIFO_WORDS_PER_PAGE] __attribute__((aligned(4096)));
 static struct evtchn_fifo_control_block *const cb = (void *)(cb_page + 64);
 
 #define BIT(n) (1u << (n))
@@ -81,6 +84,75 @@ static void check_refusals_before(void)
         ASSERT_RC(op(EVTCHNOP_init_control, &ic), -XEN_EINVAL);
 }
 
+/* Unbound ports to ourselves until the hypervisor says no: how many, and the highest. */
+static unsigned int fill_ports(unsigned int *highest)
+{
+    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    unsigned int n = 0;
+    long rc;
+
+    *highest = 0;
+    while (!(rc = op(EVTCHNOP_alloc_unbound, &au))) {
+        n++;
+        if (au.port > *highest)
+            *highest = au.port;
+    }
+    ASSERT_RC(rc, -XEN_ENOSPC);
+    return n;
+}
+
+static void close_from(unsigned int first, unsigned int last)
+{
+    struct evtchn_close cl;
+
+    for (unsigned int p = first; p <= last; p++) {
+        cl.port = p;
+        ASSERT_RC(op(EVTCHNOP_close, &cl), 0);
+    }
+}
+
+/*
+ * As the control domain (booted with tern.dom0): 4095 ports while 2-level,
+ * as many as its table holds once FIFO, the high ones as usable as the low.
+ */
+static unsigned int control_before;
+
+static void control_ports_2level(void)
+{
+    unsigned int highest;
+
+    control_before = fill_ports(&highest);
+    ASSERT_EQ(highest, EVTCHN_2L_NR_CHANNELS - 1);
+    close_from(highest - control_before + 1, highest);
+}
+
+static void control_ports_fifo(void)
+{
+    struct evtchn_expand_array ea;
+    unsigned int n, highest, a, b;
+
+    for (unsigned int i = 0; i < CONTROL_PAGES - 1; i++) {
+        for (unsigned int w = 0; w < EVTCHN_FIFO_WORDS_PER_PAGE; w++)
+            more_words[i][w] = BIT(EVTCHN_FIFO_MASKED);
+        ea.array_gfn = pv_virt_to_mfn(more_words[i]);
+        ASSERT_RC(op(EVTCHNOP_expand_array, &ea), 0);
+    }
+    n = fill_ports(&highest);
+    ASSERT_EQ(highest, CONTROL_PAGES * EVTCHN_FIFO_WORDS_PER_PAGE - 1);
+    ASSERT(n > control_before + 20000);
+    guest_printf("evtchn_fifo: %u ports as a 2-level control domain, %u with FIFO\n",
+                 control_before, n);
+    close_from(highest - 1, highest);
+    pair(&a, &b); /* the two highest ports again */
+    ASSERT(a >= EVTCHN_2L_NR_CHANNELS && b >= EVTCHN_2L_NR_CHANNELS);
+    event_word_t *wa = &more_words[a / EVTCHN_FIFO_WORDS_PER_PAGE - 1][a % EVTCHN_FIFO_WORDS_PER_PAGE];
+    __atomic_store_n(wa, 0, __ATOMIC_SEQ_CST);
+    raise_via(b);
+    ASSERT(*wa & BIT(EVTCHN_FIFO_PENDING));
+    ASSERT(*wa & BIT(EVTCHN_FIFO_LINKED));
+    close_from(highest - n + 1, highest);
+}
+
 void test_main(void)
 {
     struct evtchn_init_control ic = { .control_gfn = pv_virt_to_mfn(cb_page), .offset = 64, .vcpu = 0 };
@@ -95,6 +167,8 @@ void test_main(void)
     vi = pv_vcpu_info(0);
     events_disable();
     check_refusals_before();
+    if (start_info->flags & SIF_PRIVILEGED)
+        control_ports_2level();
 
     /* raised under 2-level, before the switch: it must not be lost */
     pair(&early, &early_b);
@@ -203,4 +277,7 @@ void test_main(void)
     ASSERT(word_has(c, EVTCHN_FIFO_PENDING) && word_has(c, EVTCHN_FIFO_LINKED));
     ASSERT_EQ(words[a] & EVTCHN_FIFO_LINK_MASK, c);
     ASSERT(!word_has(a, EVTCHN_FIFO_BUSY));
+
+    if (start_info->flags & SIF_PRIVILEGED)
+        control_ports_fifo();
 }

@@ -150,7 +150,7 @@ static long sched_poll(struct vcpu *v, uint64_t arg)
     if (p.nr_ports && copy_from_guest(ports, (uint64_t)p.ports, p.nr_ports * sizeof(ports[0])))
         return -EFAULT;
     for (unsigned int i = 0; i < p.nr_ports; i++)
-        if (ports[i] >= v->domain->max_evtchns)
+        if (ports[i] >= evtchn_port_limit(v->domain))
             return -EINVAL;
 
     __atomic_store_n(&v->poll_port, p.nr_ports == 1 ? (int)ports[0] : POLL_ANY, __ATOMIC_SEQ_CST);
