@@ -1,6 +1,6 @@
 /*
  * __HYPERVISOR_grant_table_op: argument copying, batches, and the operations that need
- * no maptrack (setup_table, query_size, set/get_version, copy).
+ * no maptrack (setup_table, query_size, set/get_version, get_status_frames, copy).
  *
  * Errors as in Xen: the hypercall returns -EFAULT (bad argument pointer), -EINVAL (bad
  * count), -ENOSYS (operation not provided); otherwise 0, with each entry's outcome in its
@@ -84,19 +84,52 @@ static long query_size(struct domain *d, uint64_t uop, unsigned int count)
     return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
-/* Only version 1 exists here; Xen answers -ENOSYS for 2 when its maximum is 1. */
-static long set_version(uint64_t uop, unsigned int count)
+static long set_version(struct domain *d, uint64_t uop, unsigned int count)
 {
     struct gnttab_set_version op;
+    unsigned long flags;
     long rc;
 
     if (count != 1)
         return -EINVAL;
     if (copy_from_guest(&op, uop, sizeof(op)))
         return -EFAULT;
-    rc = op.version == 1 ? 0 : op.version == 2 ? -ENOSYS : -EINVAL;
-    op.version = 1;
+    spin_lock_irqsave(&gnttab_lock, flags);
+    rc = gnttab_set_version(d->grant_table, &op.version);
+    spin_unlock_irqrestore(&gnttab_lock, flags);
     return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : rc;
+}
+
+static long get_status_frames(struct domain *d, uint64_t uop, unsigned int count)
+{
+    struct gnttab_get_status_frames op;
+    mfn_t mfns[GNTTAB_MAX_FRAMES / 8];
+    struct grant_table *gt;
+    unsigned long flags;
+    uint64_t list;
+
+    if (count != 1)
+        return -EINVAL;
+    if (copy_from_guest(&op, uop, sizeof(op)))
+        return -EFAULT;
+    list = (uint64_t)(uintptr_t)op.frame_list;
+    if (!guest_range_ok(list, (uint64_t)op.nr_frames * sizeof(uint64_t)))
+        return -EFAULT;
+    spin_lock_irqsave(&gnttab_lock, flags);
+    op.status = target_table(d, op.dom, &gt);
+    if (op.status == GNTST_okay)
+        op.status = op.nr_frames > ARRAY_SIZE(mfns) ? GNTST_general_error
+                                                     : gnttab_status_frames(gt, op.nr_frames, mfns);
+    spin_unlock_irqrestore(&gnttab_lock, flags);
+    for (unsigned int i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
+        uint64_t f = mfns[i];
+        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
+            op.status = GNTST_bad_virt_addr;
+    }
+    if (copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
+                      sizeof(op.status)))
+        return -EFAULT;
+    return 0;
 }
 
 static long get_version(struct domain *d, uint64_t uop, unsigned int count)
@@ -117,7 +150,7 @@ static long get_version(struct domain *d, uint64_t uop, unsigned int count)
         return -ESRCH;
     if (st != GNTST_okay)
         return -EPERM;
-    op.version = 1;
+    op.version = gnttab_version(gt);
     return copy_to_guest(uop, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
@@ -125,6 +158,7 @@ static long get_version(struct domain *d, uint64_t uop, unsigned int count)
  * the access needs (a writable type for the destination: never into a page table). */
 struct copy_side {
     struct grant_table *gt; /* NULL: our own frame */
+    struct gnttab_window window; /* what of the frame a grant covers */
     uint32_t ref;
     struct page_info *pg;
     bool write;
@@ -148,7 +182,7 @@ static int16_t side_get(struct domain *d, const struct gnttab_copy_ptr *p, bool 
         s->gt = gnttab_lookup(p->domid == DOMID_SELF ? d->domid : p->domid);
         if (!s->gt)
             return GNTST_bad_domain;
-        rc = gnttab_pin(s->gt, p->u.ref, d->domid, !write, &mfn);
+        rc = gnttab_pin(s->gt, p->u.ref, d->domid, !write, &mfn, &s->window);
         if (rc != GNTST_okay)
             return rc;
         s->ref = p->u.ref;
@@ -165,6 +199,12 @@ static int16_t side_get(struct domain *d, const struct gnttab_copy_ptr *p, bool 
         return s->gt ? GNTST_general_error : GNTST_bad_page;
     }
     return GNTST_okay;
+}
+
+/* The bytes [offset, offset + len) lie in what the side's grant covers. */
+static bool side_covers(const struct copy_side *s, unsigned int offset, unsigned int len)
+{
+    return !s->gt || (offset >= s->window.start && offset + len <= (unsigned int)s->window.start + s->window.length);
 }
 
 static void side_put(struct copy_side *s)
@@ -198,6 +238,11 @@ int16_t gnttab_copy_one(struct domain *d, const struct gnttab_copy *op)
     if (rc != GNTST_okay) {
         side_put(&src);
         return rc;
+    }
+    if (!side_covers(&src, op->source.offset, op->len) || !side_covers(&dst, op->dest.offset, op->len)) {
+        side_put(&dst);
+        side_put(&src);
+        return GNTST_general_error; /* beyond a sub-page grant */
     }
     memmove(frame_va(dst.pg) + op->dest.offset, frame_va(src.pg) + op->source.offset, op->len);
     pv_shadow_frame_written(page_to_mfn(dst.pg));
@@ -283,10 +328,12 @@ long do_grant_table_op(unsigned int cmd, uint64_t uop, unsigned int count)
     case GNTTABOP_query_size:
         return query_size(d, uop, count);
     case GNTTABOP_set_version:
-        return set_version(uop, count);
+        return set_version(d, uop, count);
+    case GNTTABOP_get_status_frames:
+        return get_status_frames(d, uop, count);
     case GNTTABOP_get_version:
         return get_version(d, uop, count);
     default:
-        return -ENOSYS; /* transfer, v2 status frames, swap, ... */
+        return -ENOSYS; /* transfer, swap, cache_flush */
     }
 }

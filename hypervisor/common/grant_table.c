@@ -1,6 +1,11 @@
 /*
- * Grant tables v1: each domain's table frames, the active (pinned) state of its entries,
+ * Grant tables: each domain's table frames, the active (pinned) state of its entries,
  * and its maptrack, the mappings it holds of other domains' grants.
+ *
+ * Versions. v1 entries are 8 bytes with GTF_reading/GTF_writing in their flags. A domain
+ * may switch to v2 (set_version) while no entry beyond the 8 reserved ones is pinned:
+ * 16-byte entries with a 64-bit frame, sub-page grants for copies, and the reading/writing
+ * bits in separate status frames, 2 bytes an entry. The reserved entries survive a switch.
  *
  * References. A pin (map or copy in progress) sets GTF_reading/GTF_writing in the shared
  * entry, so the granter cannot revoke it. Each maptrack entry holds its own general
@@ -37,7 +42,7 @@ struct gnttab_active {
     uint32_t pin_ro, pin_rw; /* read-only and writable pins */
     uint32_t mfn;            /* frame at the first pin: later edits of the entry don't count */
     uint16_t domid;          /* who pinned it */
-    uint16_t pad;
+    uint16_t start, length;  /* the bytes granted (v2 sub-page grants), also from the first pin */
 };
 
 struct gnttab_map {
@@ -59,6 +64,9 @@ struct grant_table {
     unsigned int nr_frames;
     struct page_info *frames[GNTTAB_MAX_FRAMES];
     struct gnttab_active *active[GNTTAB_MAX_FRAMES]; /* GNTTAB_PER_FRAME each */
+    unsigned int version;        /* 1 or 2 */
+    unsigned int nr_status;      /* v2: status frames, enough for every entry */
+    struct page_info *status[GNTTAB_MAX_FRAMES / 8];
     struct gnttab_map *maptrack[GNTTAB_MAPTRACK / GNTTAB_MAPTRACK_CHUNK];
     unsigned int maptrack_chunks;
     uint32_t free_handle;        /* head of the free list, or NO_HANDLE */
@@ -104,11 +112,38 @@ uint16_t gnttab_owner(const struct grant_table *gt)
     return gt->domid;
 }
 
+#define V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))
+#define STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))
+
+static void *frame_ptr(struct page_info *pg)
+{
+    return __va((paddr_t)page_to_mfn(pg) << PAGE_SHIFT);
+}
+
+static unsigned int nr_entries(const struct grant_table *gt)
+{
+    return gt->nr_frames * (gt->version == 2 ? V2_PER_FRAME : GNTTAB_PER_FRAME);
+}
+
 static uint64_t *entry_word(struct grant_table *gt, uint32_t ref)
 {
-    uint64_t *frame = __va((paddr_t)page_to_mfn(gt->frames[ref / GNTTAB_PER_FRAME]) << PAGE_SHIFT);
+    uint64_t *frame = frame_ptr(gt->frames[ref / GNTTAB_PER_FRAME]);
 
     return &frame[ref % GNTTAB_PER_FRAME];
+}
+
+static grant_entry_v2_t *entry_v2(struct grant_table *gt, uint32_t ref)
+{
+    grant_entry_v2_t *frame = frame_ptr(gt->frames[ref / V2_PER_FRAME]);
+
+    return &frame[ref % V2_PER_FRAME];
+}
+
+static grant_status_t *status_v2(struct grant_table *gt, uint32_t ref)
+{
+    grant_status_t *frame = frame_ptr(gt->status[ref / STATUS_PER_FRAME]);
+
+    return &frame[ref % STATUS_PER_FRAME];
 }
 
 /* The shared entry as one 64-bit word (x86 little endian): flags, domid, frame. */
@@ -118,8 +153,8 @@ static uint64_t *entry_word(struct grant_table *gt, uint32_t ref)
 
 /* Sets GTF_reading (and GTF_writing) with cmpxchg against one snapshot of the entry,
  * which is also what gets judged; on a first pin, type and domid must match. */
-static int16_t set_status(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly,
-                          bool first, uint32_t *frame)
+static int16_t set_status_v1(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly,
+                             bool first, uint32_t *frame)
 {
     uint64_t *p = entry_word(gt, ref), old = __atomic_load_n(p, __ATOMIC_ACQUIRE), nv;
 
@@ -137,27 +172,91 @@ static int16_t set_status(struct grant_table *gt, uint32_t ref, uint16_t user, b
     return GNTST_general_error;
 }
 
-int16_t gnttab_pin(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly, mfn_t *mfn)
+/* Whether a v2 header allows the pin: on a first pin, a full-page grant (or, for copies, a
+ * sub-page one) to user; any pin for writing, a writable grant. */
+static bool v2_allows(uint32_t hdr, uint16_t user, bool readonly, bool first, bool copy)
 {
+    uint16_t flags = (uint16_t)hdr, type = flags & (GTF_type_mask | (copy ? 0 : GTF_sub_page));
+
+    if (first && (type != GTF_permit_access || (uint16_t)(hdr >> 16) != user))
+        return false;
+    return readonly || !(flags & GTF_readonly);
+}
+
+/*
+ * v2: the status bits are ours alone, so we set them first and then read the header
+ * again: a granter revoking meanwhile (it clears the flags, then reads the status) either
+ * sees our bits or we see its change and take them back.
+ */
+static int16_t set_status_v2(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly, bool first,
+                             bool copy, uint32_t *frame, struct gnttab_window *w)
+{
+    grant_entry_v2_t *e = entry_v2(gt, ref);
+    uint32_t *hdr = (uint32_t *)&e->hdr;
+    grant_status_t *st = status_v2(gt, ref);
+    grant_status_t set = GTF_reading | (readonly ? 0 : GTF_writing);
+    uint32_t now;
+    uint64_t f;
+
+    if (!v2_allows(__atomic_load_n(hdr, __ATOMIC_ACQUIRE), user, readonly, first, copy))
+        return GNTST_general_error;
+    __atomic_fetch_or(st, set, __ATOMIC_SEQ_CST);
+    now = __atomic_load_n(hdr, __ATOMIC_SEQ_CST);
+    if (!v2_allows(now, user, readonly, first, copy))
+        goto undo;
+    if (!first)
+        return GNTST_okay;
+    f = __atomic_load_n(&e->full_page.frame, __ATOMIC_ACQUIRE);
+    w->start = 0;
+    w->length = PAGE_SIZE;
+    if ((uint16_t)now & GTF_sub_page) {
+        w->start = __atomic_load_n(&e->sub_page.page_off, __ATOMIC_ACQUIRE);
+        w->length = __atomic_load_n(&e->sub_page.length, __ATOMIC_ACQUIRE);
+        if (w->start >= PAGE_SIZE || w->length > PAGE_SIZE - w->start)
+            goto undo;
+    }
+    if (f >> 32)
+        goto undo; /* no such frame here */
+    *frame = (uint32_t)f;
+    return GNTST_okay;
+undo:
+    /* a first pin owned both bits; an upgrade to writing only that one */
+    __atomic_fetch_and(st, (grant_status_t)~(first ? set : GTF_writing), __ATOMIC_SEQ_CST);
+    return GNTST_general_error;
+}
+
+int16_t gnttab_pin(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly, mfn_t *mfn,
+                   struct gnttab_window *window)
+{
+    struct gnttab_window w = { 0, PAGE_SIZE };
     struct gnttab_active *act;
     bool first;
     uint32_t frame = 0;
     int16_t rc;
 
-    if (ref >= gt->nr_frames * GNTTAB_PER_FRAME)
+    if (ref >= nr_entries(gt))
         return GNTST_bad_gntref;
     act = active_of(gt, ref);
     first = !act->pin_ro && !act->pin_rw;
     if (!first && act->domid != user)
         return GNTST_general_error;
+    if (!first && !window && act->length != PAGE_SIZE)
+        return GNTST_general_error; /* a sub-page grant, pinned by a copy: never mapped */
     if (first || (!readonly && !act->pin_rw)) {
-        rc = set_status(gt, ref, user, readonly, first, &frame);
+        rc = gt->version == 2 ? set_status_v2(gt, ref, user, readonly, first, window != NULL, &frame, &w)
+                              : set_status_v1(gt, ref, user, readonly, first, &frame);
         if (rc != GNTST_okay)
             return rc;
     }
     if (first) {
         act->mfn = frame;
         act->domid = user;
+        act->start = w.start;
+        act->length = w.length;
+    }
+    if (window) {
+        window->start = act->start;
+        window->length = act->length;
     }
     if (readonly)
         act->pin_ro++;
@@ -180,7 +279,9 @@ void gnttab_unpin(struct grant_table *gt, uint32_t ref, bool readonly)
         clear |= GTF_writing;
     if (!act->pin_rw && !act->pin_ro)
         clear |= GTF_reading;
-    if (clear)
+    if (clear && gt->version == 2)
+        __atomic_fetch_and(status_v2(gt, ref), (grant_status_t)~clear, __ATOMIC_ACQ_REL);
+    else if (clear)
         __atomic_fetch_and((uint16_t *)entry_word(gt, ref), (uint16_t)~clear, __ATOMIC_ACQ_REL);
 }
 
@@ -215,8 +316,30 @@ static void frame_free(struct page_info *pg)
                 (unsigned long)pg->type_info);
 }
 
+/* v2: status frames enough for every entry of nr table frames (8 of them per status frame). */
+static int grow_status(struct grant_table *gt, unsigned int nr)
+{
+    unsigned int want = (nr * V2_PER_FRAME + STATUS_PER_FRAME - 1) / STATUS_PER_FRAME;
+
+    while (gt->nr_status < want) {
+        struct page_info *pg = frame_alloc(gt->domid);
+        if (!pg)
+            return -ENOMEM;
+        gt->status[gt->nr_status++] = pg;
+    }
+    return 0;
+}
+
+static void free_status(struct grant_table *gt)
+{
+    while (gt->nr_status)
+        frame_free(gt->status[--gt->nr_status]);
+}
+
 static int grow(struct grant_table *gt, unsigned int nr)
 {
+    if (gt->version == 2 && grow_status(gt, nr))
+        return -ENOMEM;
     while (gt->nr_frames < nr) {
         struct gnttab_active *act = xzalloc_array(struct gnttab_active, GNTTAB_PER_FRAME);
         struct page_info *pg = act ? frame_alloc(gt->domid) : NULL;
@@ -232,6 +355,7 @@ static int grow(struct grant_table *gt, unsigned int nr)
 
 static void free_table(struct grant_table *gt)
 {
+    free_status(gt);
     for (unsigned int i = 0; i < gt->nr_frames; i++) {
         frame_free(gt->frames[i]);
         xfree(gt->active[i]);
@@ -249,6 +373,7 @@ int gnttab_domain_init(struct domain *d)
     if (!gt)
         return -ENOMEM;
     gt->domid = d->domid;
+    gt->version = 1;
     gt->free_handle = NO_HANDLE;
     if (grow(gt, 1)) {
         free_table(gt);
@@ -320,6 +445,94 @@ int gnttab_setup(struct grant_table *gt, unsigned int nr, mfn_t *mfns)
     for (unsigned int i = 0; !rc && i < nr; i++)
         mfns[i] = page_to_mfn(gt->frames[i]);
     return rc;
+}
+
+unsigned int gnttab_version(const struct grant_table *gt)
+{
+    return gt->version;
+}
+
+int16_t gnttab_status_frames(struct grant_table *gt, unsigned int nr, mfn_t *mfns)
+{
+    if (gt->version != 2 || nr > gt->nr_status)
+        return GNTST_general_error;
+    for (unsigned int i = 0; i < nr; i++)
+        mfns[i] = page_to_mfn(gt->status[i]);
+    return GNTST_okay;
+}
+
+/* The reserved entries (console, xenstore...) in v1 form, status bits in the flags. */
+static void save_reserved(struct grant_table *gt, struct grant_entry_v1 *out)
+{
+    for (uint32_t ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++) {
+        if (gt->version == 1) {
+            memcpy(&out[ref], entry_word(gt, ref), sizeof(out[ref]));
+            continue;
+        }
+        grant_entry_v2_t *e = entry_v2(gt, ref);
+        memset(&out[ref], 0, sizeof(out[ref]));
+        if ((e->hdr.flags & GTF_type_mask) == GTF_permit_access && !(e->hdr.flags & GTF_sub_page)) {
+            out[ref].flags = e->hdr.flags | *status_v2(gt, ref);
+            out[ref].domid = e->hdr.domid;
+            out[ref].frame = (uint32_t)e->full_page.frame;
+        }
+    }
+}
+
+static void restore_reserved(struct grant_table *gt, const struct grant_entry_v1 *in)
+{
+    for (uint32_t ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++) {
+        if (gt->version == 1) {
+            memcpy(entry_word(gt, ref), &in[ref], sizeof(in[ref]));
+            continue;
+        }
+        grant_entry_v2_t *e = entry_v2(gt, ref);
+        *status_v2(gt, ref) = in[ref].flags & (GTF_reading | GTF_writing);
+        e->hdr.flags = in[ref].flags & ~(GTF_reading | GTF_writing);
+        e->hdr.domid = in[ref].domid;
+        e->full_page.frame = in[ref].frame;
+    }
+}
+
+long gnttab_set_version(struct grant_table *gt, uint32_t *version)
+{
+    struct grant_entry_v1 reserved[GNTTAB_NR_RESERVED_ENTRIES];
+    uint32_t want = *version;
+
+    *version = gt->version;
+    if (want != 1 && want != 2)
+        return -EINVAL;
+    if (want == gt->version)
+        return 0;
+    /* the reserved entries may stay pinned (a console or store ring mapped by dom0) */
+    for (uint32_t ref = GNTTAB_NR_RESERVED_ENTRIES; ref < nr_entries(gt); ref++)
+        if (active_of(gt, ref)->pin_ro || active_of(gt, ref)->pin_rw)
+            return -EBUSY;
+    if (want == 1) {
+        /* as on Xen: not while the guest still maps a status frame (its allocation and
+         * our reference are the only ones then) */
+        for (unsigned int i = 0; i < gt->nr_status; i++)
+            if (page_get_count(gt->status[i]) != 2)
+                return -EBUSY;
+        for (uint32_t ref = 0; ref < GNTTAB_NR_RESERVED_ENTRIES; ref++) {
+            grant_entry_v2_t *e = entry_v2(gt, ref);
+            uint16_t type = e->hdr.flags & GTF_type_mask;
+            if (type == GTF_transitive || (type == GTF_permit_access && (e->full_page.frame >> 32)))
+                return -ERANGE;
+        }
+    } else if (grow_status(gt, gt->nr_frames)) {
+        free_status(gt);
+        return -ENOMEM;
+    }
+    save_reserved(gt, reserved);
+    if (want == 1)
+        free_status(gt);
+    for (unsigned int i = 0; i < gt->nr_frames; i++)
+        memset(frame_ptr(gt->frames[i]), 0, PAGE_SIZE); /* nothing of the old format left */
+    gt->version = want;
+    restore_reserved(gt, reserved);
+    *version = want;
+    return 0;
 }
 
 bool gnttab_may_map_foreign(uint32_t domid, mfn_t mfn, bool writable)
@@ -412,7 +625,7 @@ int16_t gnttab_map_one(struct domain *d, struct gnttab_map_grant_ref *op)
     h = alloc_handle(lgt);
     if (h < 0)
         return GNTST_no_space;
-    rc = gnttab_pin(rgt, op->ref, d->domid, ro, &mfn);
+    rc = gnttab_pin(rgt, op->ref, d->domid, ro, &mfn, NULL);
     if (rc != GNTST_okay) {
         put_handle(lgt, h);
         return rc;

@@ -1,4 +1,4 @@
-/* Grant tables (v1): sharing pages between domains, __HYPERVISOR_grant_table_op. */
+/* Grant tables (v1 and v2): sharing pages between domains, __HYPERVISOR_grant_table_op. */
 #ifndef __XEN_PUBLIC_GRANT_TABLE_H__
 #define __XEN_PUBLIC_GRANT_TABLE_H__
 
@@ -25,6 +25,44 @@ struct grant_entry_v1 {
 };
 typedef struct grant_entry_v1 grant_entry_v1_t;
 XEN_ABI_SIZE(struct grant_entry_v1, 8);
+
+/*
+ * Version 2 (GNTTABOP_set_version): 16-byte entries. The header holds the flags and
+ * domid as in v1, but GTF_reading/GTF_writing live in a separate status array, one
+ * grant_status_t an entry, in frames the guest finds with GNTTABOP_get_status_frames. A
+ * GTF_sub_page grant lets domid copy (never map) bytes [page_off, page_off + length).
+ * Revoking: clear the flags, then check the entry's status is 0.
+ */
+struct grant_entry_header {
+    uint16_t flags;
+    domid_t domid;
+};
+typedef struct grant_entry_header grant_entry_header_t;
+
+union grant_entry_v2 {
+    grant_entry_header_t hdr;
+    struct {
+        grant_entry_header_t hdr;
+        uint32_t pad0;
+        uint64_t frame;
+    } full_page;
+    struct {
+        grant_entry_header_t hdr;
+        uint16_t page_off;
+        uint16_t length;
+        uint64_t frame;
+    } sub_page;
+    struct {
+        grant_entry_header_t hdr;
+        domid_t trans_domid;
+        uint16_t pad0;
+        grant_ref_t gref;
+    } transitive; /* Tern refuses these (map and copy alike) */
+    uint32_t __spacer[4];
+};
+typedef union grant_entry_v2 grant_entry_v2_t;
+XEN_ABI_SIZE(union grant_entry_v2, 16);
+typedef uint16_t grant_status_t;
 
 /* Entries the toolstack fills before boot. */
 #define GNTTAB_NR_RESERVED_ENTRIES 8
@@ -242,9 +280,9 @@ typedef struct gnttab_unmap_and_replace gnttab_unmap_and_replace_t;
 XEN_ABI_SIZE(struct gnttab_unmap_and_replace, 24);
 
 /*
- * set_version: choose the table format. Tern provides v1 only: version 1 is
- * accepted, 2 gives -ENOSYS (as Xen when its maximum version is 1), anything
- * else -EINVAL (hypercall return, not status). OUT: version in force.
+ * set_version: choose the table format, 1 or 2 (else -EINVAL). -EBUSY while any entry
+ * but the 8 reserved ones is pinned; -ERANGE going back to 1 with a reserved entry v1
+ * cannot hold. Answers in the return value, not a status. OUT: the version in force.
  */
 struct gnttab_set_version {
     uint32_t version; /* IN/OUT */
@@ -252,7 +290,8 @@ struct gnttab_set_version {
 typedef struct gnttab_set_version gnttab_set_version_t;
 XEN_ABI_SIZE(struct gnttab_set_version, 4);
 
-/* get_status_frames: v2 status frames (not provided: -ENOSYS). */
+/* get_status_frames: the frames of dom's v2 status array; status GNTST_general_error
+ * for a v1 table or more frames than it has. */
 struct gnttab_get_status_frames {
     uint32_t nr_frames;                    /* IN */
     domid_t dom;                           /* IN */

@@ -1,4 +1,4 @@
-/* Grant tables, version 1: frames a domain lets others map or copy (common/grant_table.c). */
+/* Grant tables, versions 1 and 2: frames a domain lets others map or copy (common/grant_table.c). */
 #ifndef TERN_GRANT_TABLE_H
 #define TERN_GRANT_TABLE_H
 
@@ -38,12 +38,22 @@ extern spinlock_t gnttab_lock;
 /* The live table of domid (DOMID_SELF resolved by the caller), or NULL. */
 struct grant_table *gnttab_lookup(uint16_t domid);
 uint16_t gnttab_owner(const struct grant_table *gt);
+/* The bytes of its frame a grant covers: all of it but for v2 sub-page grants. */
+struct gnttab_window {
+    uint16_t start, length;
+};
 /* Validates entry `ref` for `user` and pins it (GTF_reading, and GTF_writing unless
- * readonly): GNTST_okay with *mfn set, or the GNTST_* error with nothing changed. */
+ * readonly): GNTST_okay with *mfn set, or the GNTST_* error with nothing changed. A copy
+ * passes window and may pin sub-page grants; a map passes NULL and may not. */
 int16_t gnttab_pin(struct grant_table *gt, uint32_t ref, uint16_t user, bool readonly,
-                   mfn_t *mfn);
+                   mfn_t *mfn, struct gnttab_window *window);
 void gnttab_unpin(struct grant_table *gt, uint32_t ref, bool readonly);
 unsigned int gnttab_nr_frames(const struct grant_table *gt);
+/* GNTTABOP_set_version for gt: 0 or -Exxx; *version is then the version in force. */
+long gnttab_set_version(struct grant_table *gt, uint32_t *version);
+unsigned int gnttab_version(const struct grant_table *gt);
+/* The first nr v2 status frames: GNTST_okay, or GNTST_general_error (v1, too many). */
+int16_t gnttab_status_frames(struct grant_table *gt, unsigned int nr, mfn_t *mfns);
 /* Grows gt to nr frames (never shrinks) and lists the first nr: 0, -E2BIG or -ENOMEM. */
 int gnttab_setup(struct grant_table *gt, unsigned int nr, mfn_t *mfns);
 /* One entry of map_grant_ref / unmap_grant_ref for d: a GNTST_* code. */
