@@ -30,6 +30,17 @@ static int16_t target_table(struct domain *d, domid_t dom, struct grant_table **
     return GNTST_okay;
 }
 
+/* A list of frames out to the guest's array at list (range-checked by the caller). */
+static int16_t put_frames(uint64_t list, const mfn_t *mfns, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        uint64_t f = mfns[i];
+        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
+            return GNTST_bad_virt_addr;
+    }
+    return GNTST_okay;
+}
+
 static long setup_table(struct domain *d, uint64_t uop, unsigned int count)
 {
     struct gnttab_setup_table op;
@@ -53,11 +64,8 @@ static long setup_table(struct domain *d, uint64_t uop, unsigned int count)
         op.status = rc ? GNTST_general_error : GNTST_okay;
     }
     spin_unlock_irqrestore(&gnttab_lock, flags);
-    for (unsigned int i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
-        xen_pfn_t f = mfns[i];
-        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
-            op.status = GNTST_bad_virt_addr;
-    }
+    if (op.status == GNTST_okay)
+        op.status = put_frames(list, mfns, op.nr_frames);
     if (copy_to_guest(uop + offsetof(struct gnttab_setup_table, status), &op.status,
                       sizeof(op.status)))
         return -EFAULT;
@@ -121,11 +129,8 @@ static long get_status_frames(struct domain *d, uint64_t uop, unsigned int count
         op.status = op.nr_frames > ARRAY_SIZE(mfns) ? GNTST_general_error
                                                      : gnttab_status_frames(gt, op.nr_frames, mfns);
     spin_unlock_irqrestore(&gnttab_lock, flags);
-    for (unsigned int i = 0; op.status == GNTST_okay && i < op.nr_frames; i++) {
-        uint64_t f = mfns[i];
-        if (copy_to_guest(list + i * sizeof(f), &f, sizeof(f)))
-            op.status = GNTST_bad_virt_addr;
-    }
+    if (op.status == GNTST_okay)
+        op.status = put_frames(list, mfns, op.nr_frames);
     if (copy_to_guest(uop + offsetof(struct gnttab_get_status_frames, status), &op.status,
                       sizeof(op.status)))
         return -EFAULT;
