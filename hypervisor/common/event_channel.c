@@ -62,18 +62,40 @@ static void mark_upcall(struct vcpu *v, unsigned int port)
     }
 }
 
+/* Without the lock: a FIFO domain's state may go (EVTCHNOP_reset), so that look takes it. */
+static bool port_test(const struct domain *d, unsigned int port, bool pending)
+{
+    unsigned long flags;
+    bool r;
+
+    if (!__atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE))
+        return test_bit(pending ? d->shared_info->evtchn_pending : d->shared_info->evtchn_mask, port);
+    spin_lock_irqsave(&evtchn_lock, flags);
+    if (d->fifo)
+        r = pending ? evtchn_fifo_is_pending(d, port) : evtchn_fifo_is_masked(d, port);
+    else
+        r = test_bit(pending ? d->shared_info->evtchn_pending : d->shared_info->evtchn_mask, port);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
+    return r;
+}
+
 bool evtchn_is_pending(const struct domain *d, unsigned int port)
 {
-    if (__atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE))
-        return evtchn_fifo_is_pending(d, port);
-    return test_bit(d->shared_info->evtchn_pending, port);
+    return port_test(d, port, true);
+}
+
+void evtchn_event_frames(struct domain *d, void (*fn)(void *arg, mfn_t mfn), void *arg)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&evtchn_lock, flags);
+    evtchn_fifo_each_frame(d, fn, arg);
+    spin_unlock_irqrestore(&evtchn_lock, flags);
 }
 
 static bool is_masked(const struct domain *d, unsigned int port)
 {
-    if (__atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE))
-        return evtchn_fifo_is_masked(d, port);
-    return test_bit(d->shared_info->evtchn_mask, port);
+    return port_test(d, port, false);
 }
 
 /* FIFO: a queue of v's gained its first event. */
@@ -334,6 +356,18 @@ static struct domain *target_domain(domid_t dom)
     return cd->is_privileged ? domain_by_id(dom) : NULL;
 }
 
+/* Caller holds evtchn_lock. Every port closed, and 2-level events again (no stale bits). */
+static void reset_ports(struct domain *d)
+{
+    for (unsigned int p = 1; p < d->max_evtchns; p++)
+        if (d->evtchn[p].state != EVTCHNSTAT_closed)
+            close_port(d, p);
+    if (d->fifo) {
+        evtchn_fifo_destroy(d);
+        memset(d->shared_info->evtchn_pending, 0, sizeof(d->shared_info->evtchn_pending));
+    }
+}
+
 static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
 {
     int port;
@@ -507,6 +541,16 @@ static long evtchn_op_locked(struct domain *d, unsigned long cmd, void *a)
             mark_upcall(v, op->port);
         return 0;
     }
+    case EVTCHNOP_reset: {
+        struct evtchn_reset *op = a;
+        struct domain *td = target_domain(op->dom);
+        if (!td)
+            return -ESRCH;
+        if (td != d && !__atomic_load_n(&td->pause_count, __ATOMIC_ACQUIRE))
+            return -EINVAL; /* another domain's ports only while it is paused, as on Xen */
+        reset_ports(td);
+        return 0;
+    }
     case EVTCHNOP_init_control:
     case EVTCHNOP_expand_array:
     case EVTCHNOP_set_priority:
@@ -529,6 +573,7 @@ static size_t op_size(unsigned long cmd)
     case EVTCHNOP_bind_pirq: return sizeof(struct evtchn_bind_pirq);
     case EVTCHNOP_bind_vcpu: return sizeof(struct evtchn_bind_vcpu);
     case EVTCHNOP_unmask: return sizeof(struct evtchn_unmask);
+    case EVTCHNOP_reset: return sizeof(struct evtchn_reset);
     case EVTCHNOP_init_control: return sizeof(struct evtchn_init_control);
     case EVTCHNOP_expand_array: return sizeof(struct evtchn_expand_array);
     case EVTCHNOP_set_priority: return sizeof(struct evtchn_set_priority);

@@ -278,11 +278,11 @@ void evtchn_fifo_destroy(struct domain *d)
 
 void evtchn_fifo_each_frame(struct domain *d, void (*fn)(void *arg, mfn_t mfn), void *arg)
 {
-    struct evtchn_fifo *f = __atomic_load_n(&d->fifo, __ATOMIC_ACQUIRE);
+    struct evtchn_fifo *f = d->fifo;
 
     if (!f)
         return;
-    for (unsigned int i = 0; i < __atomic_load_n(&f->nr_pages, __ATOMIC_ACQUIRE); i++)
+    for (unsigned int i = 0; i < f->nr_pages; i++)
         fn(arg, page_to_mfn(f->pages[i]));
     for (unsigned int i = 0; i < MAX_VCPUS_PER_DOMAIN; i++)
         if (f->vcpu[i].cb_page)

@@ -157,7 +157,8 @@ struct evtchn_unmask {
 typedef struct evtchn_unmask evtchn_unmask_t;
 XEN_ABI_SIZE(struct evtchn_unmask, 4);
 
-/* reset: close every port of `dom` (DOMID_SELF, or any with privilege). */
+/* reset: close every port of `dom` (DOMID_SELF, or with privilege a domain it has paused:
+ * -EINVAL if running) and take it back to 2-level events. */
 struct evtchn_reset {
     domid_t dom; /* IN */
 };

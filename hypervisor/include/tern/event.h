@@ -51,11 +51,12 @@ void evtchn_fifo_raise(struct domain *d, unsigned int port);
 void evtchn_fifo_clear(struct domain *d, unsigned int port);
 void evtchn_fifo_unmask(struct domain *d, unsigned int port);
 void evtchn_fifo_destroy(struct domain *d);
-/* Without the lock: */
+/* Under the lock too (EVTCHNOP_reset frees the FIFO state): */
 bool evtchn_fifo_is_pending(const struct domain *d, unsigned int port);
 bool evtchn_fifo_is_masked(const struct domain *d, unsigned int port);
-/* The guest frames the hypervisor writes events into, for log-dirty. */
 void evtchn_fifo_each_frame(struct domain *d, void (*fn)(void *arg, mfn_t mfn), void *arg);
+/* The guest frames the hypervisor writes events into, for log-dirty (takes the lock). */
+void evtchn_event_frames(struct domain *d, void (*fn)(void *arg, mfn_t mfn), void *arg);
 /* event_channel.c, for event_fifo.c */
 void evtchn_upcall(struct vcpu *v);
 void evtchn_wake_pollers(struct domain *d, unsigned int port);

@@ -2,7 +2,7 @@
  * evtchn_fifo: the FIFO event channel ABI, checked in the guest's own memory: the switch
  * from 2-level (a port raised before it arrives late, as pending), queues per priority
  * with LINK chains, ready bits and the upcall, masking and EVTCHNOP_unmask, closing, the
- * argument checks. Events stay masked at the vCPU: we read what the hypervisor wrote.
+ * argument checks, and EVTCHNOP_reset back to 2-level. Events stay masked at the vCPU: we read what the hypervisor wrote.
  */
 #include "pv.h"
 
@@ -280,4 +280,22 @@ void test_main(void)
 
     if (start_info->flags & SIF_PRIVILEGED)
         control_ports_fifo();
+
+    /* EVTCHNOP_reset: every port closed and 2-level again, from where FIFO may start anew */
+    struct evtchn_reset rs = { .dom = 0x7000 };
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = c };
+    ASSERT_RC(op(EVTCHNOP_reset, &rs), -XEN_ESRCH);
+    rs.dom = DOMID_SELF;
+    ASSERT_RC(op(EVTCHNOP_reset, &rs), 0);
+    ASSERT_RC(op(EVTCHNOP_status, &st), 0);
+    ASSERT_EQ(st.status, EVTCHNSTAT_closed);
+    sp.port = 1;
+    sp.priority = 3;
+    ASSERT_RC(op(EVTCHNOP_set_priority, &sp), -XEN_ENOSYS);
+    pair(&a, &a_b);
+    raise_via(a_b);
+    ASSERT(evt_pending(a)); /* a 2-level pending bit */
+    ASSERT_RC(op(EVTCHNOP_init_control, &ic), 0); /* the same block, taken again */
+    ASSERT_RC(op(EVTCHNOP_expand_array, &ea), 0);
+    ASSERT(word_has(a, EVTCHN_FIFO_PENDING)); /* carried over, as at the first switch */
 }

@@ -421,7 +421,7 @@ static void mark_always_dirty(struct domain *d, struct pv_shadow *s)
         if (v->vcpu_info_page)
             mark_dirty(s, page_to_mfn(v->vcpu_info_page));
     }
-    evtchn_fifo_each_frame(d, mark_event_frame, s); /* event words and control blocks */
+    evtchn_event_frames(d, mark_event_frame, s); /* event words and control blocks */
     spin_lock(&d->lock);
     list_for_each_entry(pg, &d->page_list, list) {
         if (__atomic_load_n(&pg->foreign_rw, __ATOMIC_ACQUIRE))
