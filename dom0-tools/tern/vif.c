@@ -132,14 +132,16 @@ int vif_hotplug(const struct domain_config *cfg, uint16_t domid, char *why, size
     return rc;
 }
 
-/* netback removed vifD.N */
+/* netback removed vifD.N: unlisted, and its sysfs entry gone too (that comes a moment
+ * after the name stops resolving) */
 static bool vif_gone(uint16_t domid, const char *devid, void *ctx)
 {
-    char ifname[32];
+    char ifname[32], sys[64];
 
     (void)ctx;
     snprintf(ifname, sizeof(ifname), "vif%u.%s", domid, devid);
-    return !if_nametoindex(ifname);
+    snprintf(sys, sizeof(sys), "/sys/class/net/%s", ifname);
+    return !if_nametoindex(ifname) && access(sys, F_OK) != 0;
 }
 
 void vif_teardown(struct xs *x, uint16_t domid)
