@@ -18,6 +18,7 @@ static const struct work_applet work_applets[] = {
     {"threads", threads_main, "threads [SECONDS]  one busy thread per CPU, CPUs seen"},
     {"xs", xs_main, "xs read|write|rm|ls|perms PATH [VALUE|PERM...]  xenstore via the kernel"},
     {"bench", bench_main, "bench all|syscall|forkexec|pagefault|membw [ARG]  BENCH lines"},
+    {"diskrate", diskrate_main, "diskrate DEVICE [MiB]  direct I/O write and read rates, checked"},
 };
 
 #define WORK_NAPPLETS (sizeof(work_applets) / sizeof(work_applets[0]))

@@ -13,6 +13,7 @@ int forkexec_main(int argc, char **argv);
 int threads_main(int argc, char **argv);
 int xs_main(int argc, char **argv);
 int bench_main(int argc, char **argv);
+int diskrate_main(int argc, char **argv);
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t work_now_ns(void);

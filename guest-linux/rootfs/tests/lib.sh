@@ -62,20 +62,8 @@ now() { cut -d' ' -f1 /proc/uptime; }
 rate() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { printf "%.2f", m / (b - a) }'; }
 
 # bench_devices: "write_mib_s=W read_mib_s=R" for DEVICE, 64 MiB each way with direct I/O,
-# the median of three rounds; nothing when the device fails. usage: disk_rates DEVICE
-disk_rates() {
-    local dev=$1 round=0 t0 t1 t2 w= r=
-    while [ $round -lt 3 ]; do
-        t0=$(now)
-        dd if=/dev/zero of="$dev" bs=1M count=64 oflag=direct conv=fsync 2> /dev/null || return 1
-        t1=$(now)
-        dd if="$dev" of=/dev/null bs=1M count=64 iflag=direct 2> /dev/null || return 1
-        t2=$(now)
-        w="$w $(rate "$t0" "$t1" 64)" r="$r $(rate "$t1" "$t2" 64)"
-        round=$((round + 1))
-    done
-    echo "write_mib_s=$(echo $w | tr ' ' '\n' | sort -n | sed -n 2p) read_mib_s=$(echo $r | tr ' ' '\n' | sort -n | sed -n 2p)"
-}
+# the median of three rounds (timed by diskrate itself); nothing when the device fails.
+disk_rates() { diskrate "$1" 64; }
 
 # dom0's test scripts: a guest's id by name; waiting (bounded) for a store node's value.
 domid() { tern list | awk -v n="$1" '$1 == n { print $2 }'; }
