@@ -256,8 +256,11 @@ int16_t gnttab_copy_one(struct domain *d, const struct gnttab_copy *op)
     return GNTST_okay;
 }
 
-/* Runs one entry of a map/unmap/copy batch under the lock; the entry is copied in once. */
-static int16_t batch_one(struct domain *d, unsigned int cmd, void *op)
+#define UNMAP_CHUNK 64 /* unmaps that share a TLB flush */
+
+/* Runs one entry of a map/unmap/copy batch under the lock; the entry is copied in once.
+ * An unmap leaves its flush and release owed (see finish_unmaps). */
+static int16_t batch_one(struct domain *d, unsigned int cmd, void *op, bool *owed)
 {
     unsigned long flags;
     int16_t st;
@@ -266,13 +269,22 @@ static int16_t batch_one(struct domain *d, unsigned int cmd, void *op)
     if (cmd == GNTTABOP_map_grant_ref)
         st = gnttab_map_one(d, op);
     else if (cmd == GNTTABOP_unmap_grant_ref)
-        st = gnttab_unmap_one(d, op);
+        st = gnttab_unmap_one(d, op, owed);
     else if (cmd == GNTTABOP_unmap_and_replace)
         st = gnttab_unmap_replace_one(d, op);
     else
         st = gnttab_copy_one(d, op);
     spin_unlock_irqrestore(&gnttab_lock, flags);
     return st;
+}
+
+static void finish_unmaps(struct domain *d, const uint32_t *handles, unsigned int n)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&gnttab_lock, flags);
+    gnttab_unmap_finish(d, handles, n);
+    spin_unlock_irqrestore(&gnttab_lock, flags);
 }
 
 static long batch(struct domain *d, unsigned int cmd, uint64_t uop, unsigned int count)
@@ -294,26 +306,45 @@ static long batch(struct domain *d, unsigned int cmd, uint64_t uop, unsigned int
                            ? offsetof(struct gnttab_unmap_and_replace, status)
                            : offsetof(struct gnttab_copy, status);
 
+    uint32_t unmapped[UNMAP_CHUNK];
+    unsigned int nunmapped = 0;
+    bool owed = false;
+    long rc = 0;
+
     if (count > GNTTAB_MAX_BATCH)
         return -EINVAL;
     for (unsigned int i = 0; i < count; i++) {
         uint64_t at = uop + (uint64_t)i * size;
         int16_t st;
-        if (copy_from_guest(&op, at, size))
-            return -EFAULT;
-        st = batch_one(d, cmd, &op);
+        if (copy_from_guest(&op, at, size)) {
+            rc = -EFAULT;
+            break;
+        }
+        st = batch_one(d, cmd, &op, cmd == GNTTABOP_unmap_grant_ref ? &owed : NULL);
+        if (cmd == GNTTABOP_unmap_grant_ref && st == GNTST_okay)
+            unmapped[nunmapped++] = op.unmap.handle;
+        if (nunmapped == UNMAP_CHUNK) {
+            finish_unmaps(d, unmapped, nunmapped);
+            nunmapped = 0;
+            owed = false;
+        }
         /* map also returns its handle and bus address */
         if (cmd == GNTTABOP_map_grant_ref && st == GNTST_okay) {
             op.map.status = st;
-            if (copy_to_guest(at, &op, size))
-                return -EFAULT;
+            if (copy_to_guest(at, &op, size)) {
+                rc = -EFAULT;
+                break;
+            }
         } else if (copy_to_guest(at + status_at, &st, sizeof(st))) {
-            return -EFAULT;
+            rc = -EFAULT;
+            break;
         }
         if (d->is_shutting_down)
             break;
     }
-    return 0;
+    if (owed)
+        finish_unmaps(d, unmapped, nunmapped);
+    return rc;
 }
 
 long do_grant_table_op(unsigned int cmd, uint64_t uop, unsigned int count)

@@ -56,6 +56,7 @@ struct gnttab_map {
     mfn_t l1;                    /* where the host mapping's entry is */
     unsigned int index;
     struct vcpu *installer;      /* set while the L1 entry is being written */
+    bool release_pending;        /* unmapped in a batch that has not flushed yet */
 };
 
 struct grant_table {
@@ -395,7 +396,7 @@ static int map_release(struct grant_table *lgt, struct gnttab_map *m, bool clear
     struct page_info *pg = mfn_to_page(m->mfn);
 
     if (clear_pte && (m->flags & GNTMAP_host_map) &&
-        arch_gnttab_unmap(lgt->domid, m->l1, m->index, m->mfn))
+        arch_gnttab_unmap(lgt->domid, m->l1, m->index, m->mfn, true))
         return -EBUSY;
     if (!ro)
         put_page_type(pg);
@@ -420,7 +421,7 @@ void gnttab_domain_destroy(struct domain *d)
     spin_lock_irqsave(&gnttab_lock, flags);
     /* No vCPU of d runs and its page tables are gone: nothing can use these maps. */
     for (uint32_t h = 0; h < gt->maptrack_chunks * GNTTAB_MAPTRACK_CHUNK; h++)
-        if (map_of(gt, h)->flags)
+        if (map_of(gt, h)->flags || map_of(gt, h)->release_pending)
             map_release(gt, map_of(gt, h), false);
     list_del(&gt->link);
     /* Mappings others hold of our frames keep their frame references; only the pins go. */
@@ -667,8 +668,8 @@ int16_t gnttab_unmap_replace_one(struct domain *d, const struct gnttab_unmap_and
     int16_t rc;
 
     if (!op->new_addr)
-        return gnttab_unmap_one(d, &un);
-    if (!m || !m->flags)
+        return gnttab_unmap_one(d, &un, NULL);
+    if (!m || !m->flags || m->release_pending)
         return GNTST_bad_handle;
     if (!(m->flags & GNTMAP_host_map) || (m->flags & GNTMAP_contains_pte) ||
         op->host_addr != m->host_addr)
@@ -684,15 +685,16 @@ int16_t gnttab_unmap_replace_one(struct domain *d, const struct gnttab_unmap_and
  * As on Xen, an unmap takes away what it names: the host mapping when host_addr is given
  * (it must be where the grant is mapped), the device mapping when dev_bus_addr is (it must
  * be the frame's bus address). The grant is released once neither is left; naming neither
- * does nothing.
+ * does nothing. With batch set, the TLB flush and the release are left to
+ * gnttab_unmap_finish (once for the whole batch, as Xen does): *batch says one is owed.
  */
-int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op)
+int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op, bool *batch)
 {
     struct grant_table *lgt = d->grant_table;
     struct gnttab_map *m;
 
     m = map_of(lgt, op->handle);
-    if (!m || !m->flags)
+    if (!m || !m->flags || m->release_pending)
         return GNTST_bad_handle;
     if (op->dev_bus_addr && (m->flags & GNTMAP_device_map) &&
         op->dev_bus_addr != (uint64_t)m->mfn << PAGE_SHIFT)
@@ -700,17 +702,40 @@ int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *
     if (op->host_addr && (m->flags & GNTMAP_host_map)) {
         if (op->host_addr != m->host_addr)
             return GNTST_general_error; /* not where this handle mapped */
-        if (arch_gnttab_unmap(lgt->domid, m->l1, m->index, m->mfn)) {
+        if (arch_gnttab_unmap(lgt->domid, m->l1, m->index, m->mfn, !batch)) {
             /* Its entry keeps changing under us: the grant must not be released while that
              * entry may still map the frame, so the domain ends and teardown releases it. */
             domain_crash(d, "grant mapping %u could not be removed", op->handle);
             return GNTST_general_error;
         }
         m->flags &= ~GNTMAP_host_map;
+        if (batch)
+            *batch = true;
     }
     if (op->dev_bus_addr && (m->flags & GNTMAP_device_map))
         m->flags &= ~GNTMAP_device_map;
-    if (!(m->flags & (GNTMAP_host_map | GNTMAP_device_map)))
-        map_release(lgt, m, false);
+    if (!(m->flags & (GNTMAP_host_map | GNTMAP_device_map))) {
+        if (batch) {
+            /* the frame refs and the pin stay until no CPU can reach the frame */
+            m->release_pending = true;
+            *batch = true;
+        } else {
+            map_release(lgt, m, false);
+        }
+    }
     return GNTST_okay;
+}
+
+/* The end of a batch of unmaps: one flush, then what they left pending is released. The
+ * caller holds the grant lock (which keeps the handles' entries in place). */
+void gnttab_unmap_finish(struct domain *d, const uint32_t *handles, unsigned int n)
+{
+    struct grant_table *lgt = d->grant_table;
+
+    arch_gnttab_flush(lgt->domid);
+    for (unsigned int i = 0; i < n; i++) {
+        struct gnttab_map *m = map_of(lgt, handles[i]);
+        if (m && m->release_pending)
+            map_release(lgt, m, false);
+    }
 }

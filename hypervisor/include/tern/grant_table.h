@@ -58,17 +58,20 @@ int16_t gnttab_status_frames(struct grant_table *gt, unsigned int nr, mfn_t *mfn
 int gnttab_setup(struct grant_table *gt, unsigned int nr, mfn_t *mfns);
 /* One entry of map_grant_ref / unmap_grant_ref for d: a GNTST_* code. */
 int16_t gnttab_map_one(struct domain *d, struct gnttab_map_grant_ref *op);
-int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op);
+int16_t gnttab_unmap_one(struct domain *d, const struct gnttab_unmap_grant_ref *op, bool *batch);
+void gnttab_unmap_finish(struct domain *d, const uint32_t *handles, unsigned int n);
 int16_t gnttab_unmap_replace_one(struct domain *d, const struct gnttab_unmap_and_replace *op);
 /* GNTTABOP_copy, one entry (grant_ops.c). */
 int16_t gnttab_copy_one(struct domain *d, const struct gnttab_copy *op);
 
 /* x86 PV: the mapping's L1 entry (arch/x86/pv/grant_pte.c). map returns a GNTST_* code
  * and where the entry is; unmap clears it if it still maps mfn, and returns 0 or -Exxx
- * when it could not. */
+ * when it could not; without flush the caller owes arch_gnttab_flush before the frame
+ * may go. */
 int16_t arch_gnttab_map(struct vcpu *v, uint64_t host_addr, uint32_t flags, mfn_t mfn,
                         mfn_t *l1, unsigned int *index);
-int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn);
+int arch_gnttab_unmap(uint16_t domid, mfn_t l1, unsigned int index, mfn_t mfn, bool flush);
+void arch_gnttab_flush(uint16_t domid);
 /* unmap_and_replace: the entry mapping new_addr moves into the grant's slot (which must
  * still map mfn) and new_addr's slot is cleared; a GNTST_* code. */
 int16_t arch_gnttab_replace(struct vcpu *v, mfn_t l1, unsigned int index, mfn_t mfn, uint64_t new_addr);

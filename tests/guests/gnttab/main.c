@@ -176,6 +176,38 @@ static void self_ops(volatile struct grant_entry_v1 *gt, domid_t me, volatile ui
     ASSERT_EQ(gnttab_map(me, 8, MAP_VA(0), GNTMAP_host_map, &h, NULL), GNTST_general_error);
 }
 
+/* One grant mapped at 70 addresses, all unmapped in one call (past the hypervisor's chunk of
+ * 64 unmaps that share a flush), the first handle named again at the end: every entry is
+ * cleared, the handle given twice is refused the second time, and the grant is free after. */
+#define BATCH_MAPS 70
+static struct gnttab_map_grant_ref batch_map[BATCH_MAPS];
+static struct gnttab_unmap_grant_ref batch_unmap[BATCH_MAPS + 1];
+
+static void batch_ops(volatile struct grant_entry_v1 *gt, domid_t me, volatile uint64_t *l1)
+{
+    page(0)[0] = 0x7070;
+    gnttab_grant(&gt[21], me, page_mfn(0), false);
+    for (unsigned int i = 0; i < BATCH_MAPS; i++)
+        batch_map[i] = (struct gnttab_map_grant_ref){ .host_addr = MAP_VA(8 + i), .flags = GNTMAP_host_map,
+                                                      .ref = 21, .dom = me };
+    ASSERT_EQ(gnttab_op(GNTTABOP_map_grant_ref, batch_map, BATCH_MAPS), 0);
+    for (unsigned int i = 0; i < BATCH_MAPS; i++) {
+        ASSERT_EQ(batch_map[i].status, GNTST_okay);
+        ASSERT_EQ(*at(MAP_VA(8 + i)), 0x7070);
+        batch_unmap[i] = (struct gnttab_unmap_grant_ref){ .host_addr = MAP_VA(8 + i),
+                                                          .handle = batch_map[i].handle };
+    }
+    batch_unmap[BATCH_MAPS] = batch_unmap[0];
+    ASSERT_EQ(gnttab_op(GNTTABOP_unmap_grant_ref, batch_unmap, BATCH_MAPS + 1), 0);
+    for (unsigned int i = 0; i < BATCH_MAPS; i++) {
+        ASSERT_EQ(batch_unmap[i].status, GNTST_okay);
+        ASSERT_EQ(l1[24 + i], 0);
+    }
+    ASSERT_EQ(batch_unmap[BATCH_MAPS].status, GNTST_bad_handle);
+    ASSERT_EQ(gt[21].flags, GTF_permit_access);
+    ASSERT(gnttab_revoke(&gt[21]));
+}
+
 /* unmap_and_replace: the grant's slot takes the page mapped at new_addr, which is left
  * empty, and the grant is released; new_addr 0 is a plain unmap. */
 static void replace_ops(volatile struct grant_entry_v1 *gt, domid_t me, volatile uint64_t *l1)
@@ -237,6 +269,7 @@ static void solo(void)
     ASSERT_EQ(q.nr_frames, 2);
     self_ops(gt, me, l1);
     replace_ops(gt, me, l1);
+    batch_ops(gt, me, l1);
     /* a frame of nobody's grant, straight into an L1: refused */
     ASSERT_EQ(hypervisor_mmu_update(&u, 1, NULL, DOMID_SELF), -XEN_EPERM);
     guest_printf("gnttab: domain %u checked its own table, maps and copies\n", me);

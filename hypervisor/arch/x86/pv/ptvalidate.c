@@ -455,7 +455,7 @@ static int pt_get_live_type(struct page_info *pg, uint64_t *type)
  * against the value it read, then drops the replaced value's references.
  * When both name the same frame the same way, references stay as they are. */
 static int pte_swap(uint32_t domid, struct page_info *table, unsigned int level,
-                    uint64_t *p, uint64_t nv, bool preserve_ad)
+                    uint64_t *p, uint64_t nv, bool preserve_ad, uint64_t *prev)
 {
     uint64_t old = pte_read(p), val;
     mfn_t self = page_to_mfn(table);
@@ -477,6 +477,7 @@ static int pte_swap(uint32_t domid, struct page_info *table, unsigned int level,
         if (__atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED)) {
             /* Committed: nothing below may fail. */
+            *prev = old;
             if (mm_ops.entry_changed)
                 mm_ops.entry_changed(table, (unsigned int)(((uintptr_t)p & (PAGE_SIZE - 1)) / 8));
             if (have_refs)
@@ -492,7 +493,7 @@ static int pte_swap(uint32_t domid, struct page_info *table, unsigned int level,
 }
 
 static int pt_update(uint32_t domid, struct page_info *pg, unsigned int level,
-                     unsigned int index, uint64_t nv, bool preserve_ad)
+                     unsigned int index, uint64_t nv, bool preserve_ad, uint64_t *prev)
 {
     uint64_t *t;
     int rc;
@@ -506,14 +507,14 @@ static int pt_update(uint32_t domid, struct page_info *pg, unsigned int level,
             return rc;
     }
     t = mm_ops.map_frame(page_to_mfn(pg));
-    rc = pte_swap(domid, pg, level, &t[index], nv, preserve_ad);
+    rc = pte_swap(domid, pg, level, &t[index], nv, preserve_ad, prev);
     mm_ops.unmap_frame(t);
     return rc;
 }
 
 /* Not a page table: ordinary memory the domain could write itself. The
  * writable type ref keeps it from becoming a table meanwhile. */
-static int plain_update(struct page_info *pg, unsigned int index, uint64_t nv)
+static int plain_update(struct page_info *pg, unsigned int index, uint64_t nv, uint64_t *prev)
 {
     uint64_t *t;
     int rc = get_page_type(pg, PGT_writable_page);
@@ -521,7 +522,7 @@ static int plain_update(struct page_info *pg, unsigned int index, uint64_t nv)
     if (rc)
         return rc;
     t = mm_ops.map_frame(page_to_mfn(pg));
-    __atomic_store_n(&t[index], nv, __ATOMIC_RELAXED);
+    *prev = __atomic_exchange_n(&t[index], nv, __ATOMIC_RELAXED);
     mm_ops.unmap_frame(t);
     if (mm_ops.frame_written)
         mm_ops.frame_written(page_to_mfn(pg));
@@ -531,6 +532,14 @@ static int plain_update(struct page_info *pg, unsigned int index, uint64_t nv)
 
 int pv_mod_entry(uint32_t domid, mfn_t table_mfn, unsigned int index,
                  uint64_t new_val, bool preserve_ad)
+{
+    uint64_t prev;
+
+    return pv_mod_entry_prev(domid, table_mfn, index, new_val, preserve_ad, &prev);
+}
+
+int pv_mod_entry_prev(uint32_t domid, mfn_t table_mfn, unsigned int index,
+                      uint64_t new_val, bool preserve_ad, uint64_t *prev)
 {
     struct page_info *pg = mfn_to_page(table_mfn);
     uint64_t type = PGT_none;
@@ -543,10 +552,10 @@ int pv_mod_entry(uint32_t domid, mfn_t table_mfn, unsigned int index,
         return -EPERM;
     rc = pt_get_live_type(pg, &type);
     if (rc > 0) {
-        rc = pt_update(domid, pg, pt_level(type), index, new_val, preserve_ad);
+        rc = pt_update(domid, pg, pt_level(type), index, new_val, preserve_ad, prev);
         put_page_type(pg);
     } else if (rc == 0) {
-        rc = plain_update(pg, index, new_val);
+        rc = plain_update(pg, index, new_val, prev);
     }
     put_page(pg);
     return rc;

@@ -88,6 +88,9 @@ void pv_set_l4_template(const uint64_t slots[PV_L4_XEN_SLOTS]);
  * the Accessed/Dirty bits already set in the entry. */
 int pv_mod_entry(uint32_t domid, mfn_t table_mfn, unsigned int index,
                  uint64_t new_val, bool preserve_ad);
+/* The same, with the entry's value before the update in *prev (on success). */
+int pv_mod_entry_prev(uint32_t domid, mfn_t table_mfn, unsigned int index,
+                      uint64_t new_val, bool preserve_ad, uint64_t *prev);
 
 /* MMUEXT_PIN_L<level>_TABLE / MMUEXT_UNPIN_TABLE: a pinned table keeps its
  * type (and so its validation) without being referenced from anywhere. */
