@@ -255,8 +255,7 @@ int domain_alloc_memory(struct domain *d, uint64_t nr_pages)
         struct page_info *pg = alloc_domheap_pages(0);
         if (!pg)
             return -ENOMEM; /* the caller destroys the domain, which frees what we got */
-        /* scrubbed: nothing of a previous owner may show through */
-        memset(__va((paddr_t)page_to_mfn(pg) << PAGE_SHIFT), 0, PAGE_SIZE);
+        frame_scrub(pg); /* nothing of a previous owner may show through */
         BUG_ON(frame_assign(pg, d->domid));
         list_add_tail(&pg->list, &d->page_list);
         d->p2m[pfn] = page_to_mfn(pg);

@@ -219,3 +219,14 @@ def test_sysenter_where_the_cpu_has_it():
     assert {n for _, n in crashed} == {"hostile_sysenter_kernel"}, run.text
     assert "cannot write a bounce frame at 0xffffffffffffff" in run.text, run.text
     assert_clean_end(run)
+
+
+@pytest.mark.parametrize("scrub", ["", " scrub_idle=0"])
+def test_frames_taken_again_are_zero_with_and_without_idle_scrubbing(scrub):
+    """Two guests on two CPUs give frames back and take frames again, round after round;
+    every word they get is zero, whether idle CPUs scrubbed free frames ahead or not."""
+    run = boot(RUN + scrub, smp=2, modules=[elf("scrub_reuse") + "|tern.count=2"], timeout=120)
+    names, crashed = _verdicts_by_name(run)
+    assert names.get("scrub_reuse") == ["SUCCESS", "SUCCESS"], run.text
+    assert not crashed
+    assert_clean_end(run)

@@ -1,4 +1,5 @@
 /* IPIs: cross-CPU function calls and wake-ups; the idle loop. */
+#include <tern/mm.h>
 #include <tern/bug.h>
 #include <tern/irq.h>
 #include <tern/percpu.h>
@@ -99,6 +100,11 @@ void __attribute__((noreturn)) idle_loop(void)
         if (softirq_pending(cpu)) {
             local_irq_enable();
             do_softirq();
+            continue;
+        }
+        if (heap_scrub_pending()) {
+            local_irq_enable();
+            heap_scrub_some();
             continue;
         }
         this_cpu(idle_halts)++;

@@ -29,6 +29,11 @@ struct page_info *alloc_domheap_pages_below(unsigned int order, mfn_t limit);
 void free_domheap_page(struct page_info *pg);
 void *alloc_xenheap_pages(unsigned int order);  /* zeroed, direct-mapped */
 void free_xenheap_pages(void *va, unsigned int order);
+/* A frame just allocated for a domain, zeroed unless the idle scrubber did it already. */
+void frame_scrub(struct page_info *pg);
+/* Idle CPUs: whether free frames may be left to scrub; scrub one (false: none found). */
+bool heap_scrub_pending(void);
+bool heap_scrub_some(void);
 uint64_t frames_free_pages(void);
 uint64_t frames_total_pages(void);
 

@@ -17,7 +17,7 @@
 
 void memory_add_frame(struct domain *d, struct page_info *pg, uint64_t gpfn)
 {
-    memset(__va((paddr_t)page_to_mfn(pg) << PAGE_SHIFT), 0, PAGE_SIZE); /* scrub */
+    frame_scrub(pg);
     frame_assign(pg, d->domid);
     spin_lock(&d->lock);
     list_add_tail(&pg->list, &d->page_list);
