@@ -49,7 +49,7 @@ LINUX_MODULES = "$(O)/guest-linux/vmlinux.gz|tern.dom0 $(DOM0_FILE) tern.mem=512
                 "$(O)/dom0-tools/dom0-initramfs.cpio.gz|tern.initrd"
 
 iso-linux: hypervisor guest-linux dom0-image
-	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern-linux.iso "loglvl=info" $(LINUX_MODULES)
+	@scripts/mkiso.sh $(O)/hypervisor/tern.elf $(O)/tern-linux.iso "loglvl=info scrub_idle" $(LINUX_MODULES)
 
 # HOSTS=N: N hosts whose dom0s drive an e1000 and a state disk, on one link (scripts/hosts.sh)
 HOSTS ?=

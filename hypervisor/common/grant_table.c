@@ -310,11 +310,12 @@ static struct page_info *frame_alloc(uint16_t domid)
 static void frame_free(struct page_info *pg)
 {
     put_page_and_type(pg);
-    frame_release(pg); /* freed now, or when the owner's last mapping of it goes */
-    if (page_get_count(pg))
+    /* looked at before the release: once freed, another CPU may have the frame already */
+    if (page_get_count(pg) != 1)
         pr_warn("grant frame %#lx still referenced: count %#lx type %#lx\n",
                 (unsigned long)page_to_mfn(pg), (unsigned long)pg->count_info,
                 (unsigned long)pg->type_info);
+    frame_release(pg); /* freed now, or when the owner's last mapping of it goes */
 }
 
 /* v2: status frames enough for every entry of nr table frames (8 of them per status frame). */

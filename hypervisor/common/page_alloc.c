@@ -48,13 +48,14 @@ static void heap_unlock_fn(void *arg)
  * under the heap lock, and cleared whenever a frame is freed: on a frame just allocated, a
  * set bit means zeroes.
  */
-static bool opt_scrub_idle = true;
+static bool opt_scrub_idle;
 BOOT_PARAM_BOOL("scrub_idle", opt_scrub_idle);
 static uint64_t *zeroed;      /* one bit per frame */
 static mfn_t scrub_next;      /* where the scan goes on */
 static uint32_t frees;        /* bumped by every free */
 static uint32_t pass_frees;   /* frees when the scan last began at frame 0 */
 static bool scrub_work;       /* frames may be left to scrub */
+static bool scrubbing;        /* one CPU scrubs at a time */
 
 static bool zeroed_take(mfn_t mfn)
 {
@@ -84,14 +85,18 @@ bool heap_scrub_pending(void)
     return zeroed && __atomic_load_n(&scrub_work, __ATOMIC_ACQUIRE);
 }
 
-#define SCRUB_SCAN 4096 /* frames looked at per call at most */
+#define SCRUB_SCAN 65536 /* frames looked at per call at most (~1 ms when none is dirty) */
 
 bool heap_scrub_some(void)
 {
-    for (unsigned int n = 0; n < SCRUB_SCAN; n++) {
+    bool found = false;
+
+    /* one CPU at a time: under emulation each idle CPU that scrubs keeps a host thread busy */
+    if (__atomic_exchange_n(&scrubbing, true, __ATOMIC_ACQUIRE))
+        return false;
+    for (unsigned int n = 0; n < SCRUB_SCAN && !found; n++) {
         mfn_t mfn = __atomic_fetch_add(&scrub_next, 1, __ATOMIC_RELAXED) % heap.nr_frames;
         struct page_info *pg = &heap.frames[mfn];
-        bool done = false;
 
         /* a pass over every frame with no free meanwhile left nothing behind it: the next
          * one is owed to a free (if two CPUs race here, a frame left waits for its owner) */
@@ -107,13 +112,12 @@ bool heap_scrub_some(void)
         if ((pg->count_info & PGC_free) && !(zeroed[mfn / 64] >> (mfn % 64) & 1)) {
             memset(__va((paddr_t)mfn << PAGE_SHIFT), 0, PAGE_SIZE);
             __atomic_fetch_or(&zeroed[mfn / 64], 1ULL << (mfn % 64), __ATOMIC_RELEASE);
-            done = true;
+            found = true;
         }
         heap_unlock_fn(&heap_lock);
-        if (done)
-            return true;
     }
-    return false;
+    __atomic_store_n(&scrubbing, false, __ATOMIC_RELEASE);
+    return found;
 }
 
 struct page_info *alloc_domheap_pages(unsigned int order)

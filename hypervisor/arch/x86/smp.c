@@ -103,9 +103,15 @@ void __attribute__((noreturn)) idle_loop(void)
             continue;
         }
         if (heap_scrub_pending()) {
+            /* a frame scrubbed: look again; none here: halt, and go on at the next wake-up */
             local_irq_enable();
-            heap_scrub_some();
-            continue;
+            if (heap_scrub_some())
+                continue;
+            local_irq_disable();
+            if (softirq_pending(cpu)) {
+                local_irq_enable();
+                continue;
+            }
         }
         this_cpu(idle_halts)++;
         safe_halt();

@@ -31,7 +31,8 @@ void *alloc_xenheap_pages(unsigned int order);  /* zeroed, direct-mapped */
 void free_xenheap_pages(void *va, unsigned int order);
 /* A frame just allocated for a domain, zeroed unless the idle scrubber did it already. */
 void frame_scrub(struct page_info *pg);
-/* Idle CPUs: whether free frames may be left to scrub; scrub one (false: none found). */
+/* Idle CPUs (scrub_idle): whether free frames may be left to scrub; scrub one, looking at a
+ * 64Ki frames at most (false: none found there, or another CPU is at it). */
 bool heap_scrub_pending(void);
 bool heap_scrub_some(void);
 uint64_t frames_free_pages(void);
