@@ -2,8 +2,10 @@
  * memguard SIZE [PASSES]: memory a save, snapshot or migration must bring back exactly.
  * Every page of a SIZE region holds a pattern made of its index and its generation; each
  * pass checks every page, then rewrites a quarter of them with the next generation, and
- * prints "MEMGUARD pass=N gen=G bad=B wall=SECONDS" (the wall clock, to compare with the
- * host's). A page that changed under the guest, or went back to an older state, is bad.
+ * prints "MEMGUARD pass=N gen=G bad=B wall=SECONDS stall_ms=S" (the wall clock, to compare
+ * with the host's; S the longest the pass went without running, by the TSC, which goes on
+ * while the domain is stopped: a snapshot's pause as this process lives it). A page that changed under the
+ * guest, or went back to an older state, is bad.
  * Runs PASSES passes (default: until killed); exit status 1 once a page is bad.
  */
 #include <errno.h>
@@ -17,6 +19,37 @@
 #include "work.h"
 
 #define PAGE_WORDS 512
+#define TICK_PAGES 64 /* pages between looks at the clock (well under a millisecond) */
+
+/* The TSC: it goes on while the domain is stopped, where the guest's clocks do not
+ * reliably (Linux's timekeeping is suspended for the stop and what it adds back after
+ * varies). Its rate comes from the monotonic clock over a moment at the start. */
+static uint64_t rdtsc_now(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static double tsc_per_ns(void)
+{
+    struct timespec nap = { 0, 50000000 };
+    uint64_t t0 = work_now_ns(), c0 = rdtsc_now();
+
+    nanosleep(&nap, NULL);
+    return (double)(rdtsc_now() - c0) / (double)(work_now_ns() - t0);
+}
+
+/* The longest gap between two looks at the TSC so far, in TSC ticks. */
+static void tick(uint64_t *last, uint64_t *worst)
+{
+    uint64_t now = rdtsc_now();
+
+    if (now - *last > *worst)
+        *worst = now - *last;
+    *last = now;
+}
 
 static uint64_t word_of(uint64_t page, uint64_t gen, unsigned int w)
 {
@@ -63,19 +96,27 @@ int memguard_main(int argc, char **argv)
     }
     for (uint64_t i = 0; i < npages; i++)
         fill(mem + i * PAGE_WORDS, i, gen[i] = 1);
+    double rate = tsc_per_ns();
     for (long n = 1; !passes || n <= passes; n++) {
         struct timespec now;
+        uint64_t last = rdtsc_now(), worst = 0;
         for (uint64_t i = 0; i < npages; i++) {
+            if (i % TICK_PAGES == 0)
+                tick(&last, &worst);
             if (!intact(mem + i * PAGE_WORDS, i, gen[i]) && bad++ < 3)
                 printf("MEMGUARD page %" PRIu64 " (gen %" PRIu64 ") is wrong: holds page %" PRIu64
                        " gen %" PRIu64 "\n", i, gen[i], mem[i * PAGE_WORDS], mem[i * PAGE_WORDS + 1]);
         }
         /* a quarter rewritten each pass, a different quarter each time */
-        for (uint64_t i = (uint64_t)n % 4; i < npages; i += 4)
+        for (uint64_t i = (uint64_t)n % 4; i < npages; i += 4) {
+            if (i % (TICK_PAGES * 4) < 4)
+                tick(&last, &worst);
             fill(mem + i * PAGE_WORDS, i, ++gen[i]);
+        }
+        tick(&last, &worst);
         clock_gettime(CLOCK_REALTIME, &now);
-        printf("MEMGUARD pass=%ld gen=%" PRIu64 " bad=%" PRIu64 " wall=%lld\n", n, gen[0], bad,
-               (long long)now.tv_sec);
+        printf("MEMGUARD pass=%ld gen=%" PRIu64 " bad=%" PRIu64 " wall=%lld stall_ms=%" PRIu64 "\n", n,
+               gen[0], bad, (long long)now.tv_sec, (uint64_t)((double)worst / rate / 1e6));
         fflush(stdout);
         if (bad)
             return 1;

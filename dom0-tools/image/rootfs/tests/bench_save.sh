@@ -29,13 +29,22 @@ for mem in ${sizes:-128 512}; do
         r=$(tern restore /tmp/bsr.sav 2>&1); echo "$r"
         rm -f /tmp/bsr.sav
         [ $kind = busy ] && wait_pass $log $(($(last_pass $log) + 2)) 120
+        p0=$(last_pass $log)
         sn=$(tern snapshot bsr snap 2>&1); echo "$sn"
+        stall=
+        if [ $kind = busy ] && wait_pass $log $((p0 + 2)) 120; then
+            # the longest the working set's process went without running, in the passes
+            # around the snapshot: its pause as the guest lived it
+            stall=$(grep "MEMGUARD pass=" $log | sed 's/.*pass=\([0-9]*\).*stall_ms=\([0-9]*\).*/\1 \2/' |
+                awk -v p=$p0 '$1 > p && $2 > m { m = $2 } END { print m + 0 }')
+        fi
         rb=$(tern rollback bsr snap 2>&1); echo "$rb"
         stored=$(echo "$sn" | sed -n 's/.*new in the store (\([0-9]*\) KiB).*/\1/p')
         echo "TERN-BENCH sr_${mem}_$kind save_ms=$(echo "$s" | ms save) suspend_ms=$(echo "$s" | ms suspend)" \
              "file_kib=$size restore_ms=$(echo "$r" | ms pages,)" \
              "snap_pause_ms=$(echo "$sn" | sed -n 's/.*stopped \([0-9]*\) ms.*/\1/p')" \
              "snap_handshake_ms=$(echo "$sn" | sed -n 's/.*handshake \([0-9]*\) ms.*/\1/p')" \
+             ${stall:+snap_guest_stall_ms=$stall} \
              "snap_total_ms=$(echo "$sn" | sed -n 's/.*, \([0-9]*\) ms in all.*/\1/p') snap_kib=${stored:-0}" \
              "rollback_ms=$(echo "$rb" | sed -n 's/.*, \([0-9]*\) ms$/\1/p')"
         tern destroy bsr 2> /dev/null
