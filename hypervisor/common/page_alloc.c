@@ -99,7 +99,7 @@ bool heap_scrub_some(void)
         struct page_info *pg = &heap.frames[mfn];
 
         /* a pass over every frame with no free meanwhile left nothing behind it: the next
-         * one is owed to a free (if two CPUs race here, a frame left waits for its owner) */
+         * one is owed to a free (a frame missed waits for its owner's allocation to scrub it) */
         if (mfn == 0)
             __atomic_store_n(&pass_frees, __atomic_load_n(&frees, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
         else if (mfn == heap.nr_frames - 1 &&
