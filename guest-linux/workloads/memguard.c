@@ -3,9 +3,9 @@
  * Every page of a SIZE region holds a pattern made of its index and its generation; each
  * pass checks every page, then rewrites a quarter of them with the next generation, and
  * prints "MEMGUARD pass=N gen=G bad=B wall=SECONDS stall_ms=S" (the wall clock, to compare
- * with the host's; S the longest the pass went without running, by the TSC, which goes on
- * while the domain is stopped: a snapshot's pause as this process lives it). A page that changed under the
- * guest, or went back to an older state, is bad.
+ * with the host's; S the longest it went without running since the last report, by the
+ * TSC, which goes on while the domain is stopped: a snapshot's pause as this process lives
+ * it). A page that changed under the guest, or went back to an older state, is bad.
  * Runs PASSES passes (default: until killed); exit status 1 once a page is bad.
  */
 #include <errno.h>
@@ -97,9 +97,11 @@ int memguard_main(int argc, char **argv)
     for (uint64_t i = 0; i < npages; i++)
         fill(mem + i * PAGE_WORDS, i, gen[i] = 1);
     double rate = tsc_per_ns();
+    /* carried from pass to pass: a stop that falls on the report between two passes counts */
+    uint64_t last = rdtsc_now();
     for (long n = 1; !passes || n <= passes; n++) {
         struct timespec now;
-        uint64_t last = rdtsc_now(), worst = 0;
+        uint64_t worst = 0;
         for (uint64_t i = 0; i < npages; i++) {
             if (i % TICK_PAGES == 0)
                 tick(&last, &worst);
