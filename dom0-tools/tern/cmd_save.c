@@ -183,7 +183,7 @@ int cmd_save(int argc, char **argv)
     t2 = now_ms();
     if (rc || checkpoint) {
         /* a failed save loses nothing: the guest carries on where it stopped */
-        if ((back = resume_domain(&c, id)))
+        if ((back = resume_domain(&c, id, NULL)))
             cli_err("save %s: and it cannot be resumed: %s", ds.name, strerror(-back));
         guard_step(&g, GUARD_RESUMED);
         if (rc)

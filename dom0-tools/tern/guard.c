@@ -38,7 +38,7 @@ static void put_back(uint16_t domid, const char *what, bool logdirty, bool suspe
         int code = domain_shutdown_code(&c, domid);
         if (code == -1 && !suspend_domain(&c, domid, SUSPEND_TIMEOUT_MS, why, sizeof(why)))
             code = SHUTDOWN_suspend;
-        if (code == SHUTDOWN_suspend && (rc = resume_domain(&c, domid)))
+        if (code == SHUTDOWN_suspend && (rc = resume_domain(&c, domid, NULL)))
             n += (size_t)snprintf(done + n, sizeof(done) - n, " cannot resume it (%s);", strerror(-rc));
         else if (code == SHUTDOWN_suspend)
             n += (size_t)snprintf(done + n, sizeof(done) - n, " resumed it;");

@@ -28,6 +28,12 @@
 #define XEN_SLOT_FIRST 256
 #define XEN_SLOTS 16
 
+struct saved_vcpu {
+    vcpu_guest_context_t ctx; /* its frames as pfns already */
+    struct xen_domctl_ext_vcpucontext ext;
+    bool online;
+};
+
 struct saver {
     struct ctrl *c;
     uint16_t domid;
@@ -39,6 +45,13 @@ struct saver {
     uint8_t *buf;           /* a batch of frames as the hypervisor copies them */
     uint8_t *deferred;      /* pfns a live round could not send: the final one does */
     bool live;              /* the guest runs: a table may change while it is read */
+    /* a stop's capture, written once the guest runs again (save_capture, save_flush) */
+    uint8_t *stage;         /* frames, present pages only, in order */
+    uint64_t *stage_pfn;
+    uint8_t *stage_type;
+    uint64_t stage_cap, stage_n, stage_used; /* room, entries, frames */
+    struct saved_vcpu *vcpus; /* info.max_vcpu_id + 1 of them */
+    uint8_t *shinfo;
     xen_domctl_getdomaininfo_t info;
     struct save_stats st;
     void (*progress)(void *arg, uint64_t done, uint64_t total);
@@ -107,14 +120,14 @@ static int stream_type(struct saver *s, uint64_t entry, uint64_t mfn, uint8_t *t
     return 0;
 }
 
-/* The n frames mfns copied by the hypervisor into s->buf, and their stream types. */
-static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types)
+/* The n frames mfns copied by the hypervisor into dst, and their stream types. */
+static int read_frames(struct saver *s, const uint64_t *mfns, size_t n, uint8_t *types, uint8_t *dst)
 {
     uint64_t e[BATCH];
     int rc;
 
     memcpy(e, mfns, n * sizeof(*e));
-    if ((rc = frames_copy(s->c, s->domid, e, n, s->buf, false)))
+    if ((rc = frames_copy(s->c, s->domid, e, n, dst, false)))
         return fail(s, rc, "cannot copy the guest's frames: %s", strerror(-rc));
     for (size_t i = 0; i < n; i++)
         if ((rc = stream_type(s, e[i], mfns[i], &types[i])))
@@ -143,40 +156,54 @@ static int normalise(struct saver *s, uint64_t pfn, unsigned int level, const vo
     return 0;
 }
 
-static int save_batch(struct saver *s, const uint64_t *want, size_t n)
+/* The n pages pfns as they are now: the frames of those the guest has copied into dst in
+ * order, every type in types. */
+static int fetch_batch(struct saver *s, const uint64_t *pfns, size_t n, uint8_t *types, uint8_t *dst,
+                       size_t *present)
 {
-    struct tern_writer *w = s->w;
-    struct save_stats *st = &s->st;
-    uint64_t *scratch = s->scratch;
-    uint64_t pfns[BATCH], mfns[BATCH];
-    uint8_t types[BATCH], mtypes[BATCH];
-    const void *data[BATCH];
+    uint64_t mfns[BATCH];
+    uint8_t mtypes[BATCH];
     size_t nm = 0, idx[BATCH];
-    uint8_t *pages = s->buf;
-    int rc = 0;
+    int rc;
 
     if (!n || n > BATCH)
         return fail(s, -EINVAL, "a batch of %zu pages", n);
     for (size_t i = 0; i < n; i++) {
-        pfns[i] = want[i];
         types[i] = TERN_PAGE_ABSENT;
-        data[i] = NULL;
-        if (s->p2m.mfn[want[i]] != P2M_INVALID) {
+        if (s->p2m.mfn[pfns[i]] != P2M_INVALID) {
             idx[nm] = i;
-            mfns[nm++] = s->p2m.mfn[want[i]];
+            mfns[nm++] = s->p2m.mfn[pfns[i]];
         }
     }
-    if (nm && (rc = read_frames(s, mfns, nm, mtypes)))
+    if (nm && (rc = read_frames(s, mfns, nm, mtypes, dst)))
         return rc;
-    for (size_t j = 0; j < nm && !rc; j++) {
-        size_t i = idx[j];
-        unsigned int level = mtypes[j] & 7;
-        types[i] = mtypes[j];
+    for (size_t j = 0; j < nm; j++)
+        types[idx[j]] = mtypes[j];
+    *present = nm;
+    return 0;
+}
+
+/* A fetched batch into the stream, page tables with pfns in their entries. */
+static int emit_batch(struct saver *s, const uint64_t *pfns, const uint8_t *fetched, size_t n, uint8_t *pages)
+{
+    struct tern_writer *w = s->w;
+    uint64_t *scratch = s->scratch;
+    uint8_t types[BATCH];
+    const void *data[BATCH];
+    int rc = 0;
+
+    for (size_t i = 0, j = 0; i < n && !rc; i++) {
+        unsigned int level = fetched[i] & 7;
+        types[i] = fetched[i];
+        data[i] = NULL;
+        if (types[i] == TERN_PAGE_ABSENT)
+            continue;
         data[i] = pages + j * PAGE;
+        s->st.pages++;
         if (level) {
             rc = normalise(s, pfns[i], level, pages + j * PAGE, scratch + j * (PAGE / 8));
             data[i] = scratch + j * (PAGE / 8);
-            st->page_tables++;
+            s->st.page_tables++;
             if (rc && s->live) {
                 /* changing under us: sent once the guest is stopped */
                 s->deferred[pfns[i] / 8] |= (uint8_t)(1u << (pfns[i] % 8));
@@ -186,11 +213,20 @@ static int save_batch(struct saver *s, const uint64_t *want, size_t n)
                 rc = 0;
             }
         }
+        j++;
     }
     if (!rc && (rc = tern_writer_pages(w, pfns, types, data, n)))
         fail(s, rc, "writing pages: %s", tern_writer_error(w)->msg);
-    st->pages += nm;
     return rc;
+}
+
+static int save_batch(struct saver *s, const uint64_t *want, size_t n)
+{
+    uint8_t types[BATCH];
+    size_t present;
+    int rc = fetch_batch(s, want, n, types, s->buf, &present);
+
+    return rc ? rc : emit_batch(s, want, types, n, s->buf);
 }
 
 static uint64_t cr3_pfn(const struct saver *s, uint64_t cr3)
@@ -199,14 +235,25 @@ static uint64_t cr3_pfn(const struct saver *s, uint64_t cr3)
     return pfn == P2M_INVALID ? P2M_INVALID : pfn << 12;
 }
 
-static int save_vcpus(struct saver *s, struct tern_writer *w, unsigned int max_id, struct save_stats *st)
+/* Every vCPU's context (its frames as pfns) and shared_info, into memory. */
+static int read_rest(struct saver *s)
 {
     vcpu_guest_context_t *ctx = call_buf_alloc(s->c->call, sizeof(*ctx));
+    unsigned int nr = s->info.max_vcpu_id + 1;
+    uint64_t sif = s->info.shared_info_frame;
+    void *si;
     int rc = 0;
 
-    if (!ctx)
-        return fail(s, -ENOMEM, "no memory for a vCPU context");
-    for (unsigned int id = 0; id <= max_id && !rc; id++) {
+    if (!s->vcpus)
+        s->vcpus = calloc(nr, sizeof(*s->vcpus));
+    if (!s->shinfo)
+        s->shinfo = malloc(PAGE);
+    if (!ctx || !s->vcpus || !s->shinfo) {
+        call_buf_free(s->c->call, ctx, sizeof(*ctx));
+        return fail(s, -ENOMEM, "no memory for the vCPU contexts");
+    }
+    for (unsigned int id = 0; id < nr && !rc; id++) {
+        struct saved_vcpu *sv = &s->vcpus[id];
         struct xen_domctl op = { .cmd = XEN_DOMCTL_getvcpucontext, .domain = s->domid };
         op.u.vcpucontext.vcpu = id;
         op.u.vcpucontext.ctxt = ctx;
@@ -214,7 +261,7 @@ static int save_vcpus(struct saver *s, struct tern_writer *w, unsigned int max_i
             fail(s, rc, "cannot read vCPU %u: %s", id, strerror(-rc));
             break;
         }
-        if (!(ctx->flags & VGCF_online))
+        if (!(sv->online = ctx->flags & VGCF_online))
             continue; /* not sent: it stays down */
         ctx->ctrlreg[3] = cr3_pfn(s, ctx->ctrlreg[3]);
         if (ctx->ctrlreg[1])
@@ -230,25 +277,41 @@ static int save_vcpus(struct saver *s, struct tern_writer *w, unsigned int max_i
                       "or start_info)", id);
             break;
         }
-        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_BASIC, ctx, sizeof(*ctx)))) {
-            fail(s, rc, "writing vCPU %u: %s", id, tern_writer_error(w)->msg);
-            break;
-        }
+        sv->ctx = *ctx;
         /* the callbacks the context leaves out: Linux registers them once, at boot */
         struct xen_domctl ext = { .cmd = XEN_DOMCTL_get_ext_vcpucontext, .domain = s->domid };
         ext.u.ext_vcpucontext.vcpu = id;
-        if ((rc = ctrl_domctl(s->c, &ext))) {
+        if ((rc = ctrl_domctl(s->c, &ext)))
             fail(s, rc, "cannot read vCPU %u's extended context: %s", id, strerror(-rc));
-            break;
-        }
-        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_EXTENDED, &ext.u.ext_vcpucontext,
-                                   sizeof(ext.u.ext_vcpucontext)))) {
-            fail(s, rc, "writing vCPU %u: %s", id, tern_writer_error(w)->msg);
-            break;
-        }
-        st->vcpus++;
+        sv->ext = ext.u.ext_vcpucontext;
     }
     call_buf_free(s->c->call, ctx, sizeof(*ctx));
+    if (rc)
+        return rc;
+    if (!(si = foreign_map(s->c->call, s->domid, PROT_READ, &sif, 1, NULL)))
+        return fail(s, -errno, "cannot map shared_info: %s", strerror(errno));
+    memcpy(s->shinfo, si, PAGE);
+    foreign_unmap(si, 1);
+    return 0;
+}
+
+/* What read_rest took, into the stream. */
+static int write_rest(struct saver *s)
+{
+    struct tern_writer *w = s->w;
+    int rc = 0;
+
+    for (unsigned int id = 0; id <= s->info.max_vcpu_id && !rc; id++) {
+        struct saved_vcpu *sv = &s->vcpus[id];
+        if (!sv->online)
+            continue;
+        if ((rc = tern_writer_vcpu(w, id, TERN_VCPU_BASIC, &sv->ctx, sizeof(sv->ctx))) ||
+            (rc = tern_writer_vcpu(w, id, TERN_VCPU_EXTENDED, &sv->ext, sizeof(sv->ext))))
+            return fail(s, rc, "writing vCPU %u: %s", id, tern_writer_error(w)->msg);
+        s->st.vcpus++;
+    }
+    if ((rc = tern_writer_shared_info(w, s->shinfo)))
+        fail(s, rc, "writing shared_info: %s", tern_writer_error(w)->msg);
     return rc;
 }
 
@@ -338,18 +401,76 @@ int save_pages(struct saver *s, const uint8_t *bitmap, bool live)
 
 int save_end(struct saver *s)
 {
-    void *si;
-    uint64_t sif = s->info.shared_info_frame;
+    int rc = read_rest(s);
+
+    return rc ? rc : write_rest(s);
+}
+
+int save_stage_reserve(struct saver *s, uint64_t pages)
+{
+    if (pages > s->p2m.nr)
+        pages = s->p2m.nr;
+    if (!pages || s->stage)
+        return 0;
+    s->stage_pfn = malloc(pages * sizeof(*s->stage_pfn));
+    s->stage_type = malloc(pages);
+    if (!s->stage_pfn || !s->stage_type || !(s->stage = frames_buf_alloc(pages)))
+        return fail(s, -ENOMEM, "no memory to hold %llu pages", (unsigned long long)pages);
+    s->stage_cap = pages;
+    return 0;
+}
+
+/* A stop's batch into the room reserved, or straight into the stream once that is full. */
+static int capture_batch(struct saver *s, const uint64_t *want, size_t n)
+{
+    size_t present;
     int rc;
 
-    if ((rc = save_vcpus(s, s->w, s->info.max_vcpu_id, &s->st)))
-        return rc;
-    if (!(si = foreign_map(s->c->call, s->domid, PROT_READ, &sif, 1, NULL)))
-        return fail(s, -errno, "cannot map shared_info: %s", strerror(errno));
-    if ((rc = tern_writer_shared_info(s->w, si)))
-        fail(s, rc, "writing shared_info: %s", tern_writer_error(s->w)->msg);
-    foreign_unmap(si, 1);
+    if (s->stage_n + n > s->stage_cap)
+        return save_batch(s, want, n);
+    rc = fetch_batch(s, want, n, s->stage_type + s->stage_n, s->stage + s->stage_used * PAGE, &present);
+    if (!rc) {
+        memcpy(s->stage_pfn + s->stage_n, want, n * sizeof(*want));
+        s->stage_n += n;
+        s->stage_used += present;
+    }
     return rc;
+}
+
+int save_capture(struct saver *s, const uint8_t *bitmap)
+{
+    uint64_t want[BATCH];
+    size_t n = 0;
+    int rc = 0;
+
+    s->live = false;
+    for (uint64_t pfn = 0; pfn < s->p2m.nr && !rc; pfn++) {
+        if (!((bitmap[pfn / 8] | s->deferred[pfn / 8]) >> (pfn % 8) & 1))
+            continue;
+        s->deferred[pfn / 8] &= (uint8_t) ~(1u << (pfn % 8));
+        want[n++] = pfn;
+        if (n == BATCH) {
+            rc = capture_batch(s, want, n);
+            n = 0;
+        }
+    }
+    if (!rc && n)
+        rc = capture_batch(s, want, n);
+    return rc ? rc : read_rest(s);
+}
+
+int save_flush(struct saver *s)
+{
+    uint64_t used = 0;
+    int rc = 0;
+
+    for (uint64_t i = 0; i < s->stage_n && !rc; i += BATCH) {
+        size_t n = s->stage_n - i < BATCH ? (size_t)(s->stage_n - i) : BATCH;
+        rc = emit_batch(s, s->stage_pfn + i, s->stage_type + i, n, s->stage + used * PAGE);
+        for (size_t k = 0; k < n; k++)
+            used += s->stage_type[i + k] != TERN_PAGE_ABSENT;
+    }
+    return rc ? rc : write_rest(s);
 }
 
 void save_free(struct saver *s, struct save_stats *st)
@@ -359,6 +480,12 @@ void save_free(struct saver *s, struct save_stats *st)
     if (st)
         *st = s->st;
     frames_buf_free(s->buf, BATCH);
+    if (s->stage)
+        frames_buf_free(s->stage, s->stage_cap);
+    free(s->stage_pfn);
+    free(s->stage_type);
+    free(s->vcpus);
+    free(s->shinfo);
     free(s->scratch);
     free(s->deferred);
     frames_buf_free(s->m2p, m2p_pages(s));

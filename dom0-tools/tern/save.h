@@ -28,6 +28,13 @@ int save_pages(struct saver *s, const uint8_t *bitmap, bool live);
 /* Called after each batch with pages done and the pfns in all (a progress bar). */
 void save_set_progress(struct saver *s, void (*fn)(void *arg, uint64_t done, uint64_t total), void *arg);
 int save_end(struct saver *s);
+/* save_end in two halves, for a stop kept short: save_capture copies the pages whose bit is
+ * set (and those deferred), the vCPUs and shared_info into memory (into the room
+ * save_stage_reserve made beforehand; pages beyond it go into the stream at once), and
+ * save_flush writes them once the guest runs again. */
+int save_stage_reserve(struct saver *s, uint64_t pages);
+int save_capture(struct saver *s, const uint8_t *bitmap);
+int save_flush(struct saver *s);
 void save_free(struct saver *s, struct save_stats *st);
 
 /* progress (NULL, or a struct cli_progress) is drawn as pages go.

@@ -4,8 +4,9 @@
  * suspend handshake, the pages dirtied meanwhile, the vCPUs, and the guest resumes in place
  * (its suspend hypercall answers "cancelled"). The stream goes through a pipe into the
  * store's importer, which hashes, deduplicates and compresses. The stop begins once the
- * importer has taken round 0 in, and the writer's queue is deep enough to take the stop's
- * pages in memory, so the guest does not wait for the store.
+ * importer has taken round 0 in (its threads would otherwise share the CPUs with the
+ * guest's own suspend work), and only copies: the stop's pages, vCPUs and shared_info go
+ * into memory reserved beforehand, and into the stream once the guest runs again.
  * More pre-copy rounds would shorten the stop only for guests that write little, and each
  * would leave another version of every page it resends in the store.
  */
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/ctrl/ctrl.h"
@@ -29,25 +31,52 @@
 
 #define QUEUE_DEPTH 4         /* 8 writer batches of 4 MiB in flight: most of the stop's pages */
 #define SUSPEND_TIMEOUT_MS 30000
+#define IMPORT_WAIT_MS 30000
+#define STAGE_MAX_PAGES 16384 /* 64 MiB held for the stop's pages; any more go straight out */
 
 struct importer {
     struct store *store;
     const struct store_meta *meta;
     int fd;
     int rc;
+    uint64_t taken; /* stream bytes taken in so far */
+    bool ended;
     struct store_put_stats st;
     char err[256];
 };
+
+static void import_progress(void *arg, uint64_t done, uint64_t total)
+{
+    struct importer *im = arg;
+
+    (void)total;
+    __atomic_store_n(&im->taken, done, __ATOMIC_RELEASE);
+}
 
 static void *import_main(void *arg)
 {
     struct importer *im = arg;
 
-    im->rc = store_import_stream(im->store, im->fd, im->meta, &im->st, NULL, NULL);
+    im->rc = store_import_stream(im->store, im->fd, im->meta, &im->st, import_progress, im);
     if (im->rc)
         snprintf(im->err, sizeof(im->err), "%s", store_last_error(im->store));
     close(im->fd);
+    __atomic_store_n(&im->ended, true, __ATOMIC_RELEASE);
     return NULL;
+}
+
+/* Until the importer has taken in all that was written (bounded: a store that is slow
+ * only makes the stop later). */
+static void importer_catch_up(struct importer *im, struct tern_writer *w)
+{
+    struct tern_writer_stats ws;
+    struct timespec nap = { 0, 1000000 };
+    double end = now_ms() + IMPORT_WAIT_MS;
+
+    tern_writer_get_stats(w, &ws);
+    while (__atomic_load_n(&im->taken, __ATOMIC_ACQUIRE) < ws.wire_bytes &&
+           !__atomic_load_n(&im->ended, __ATOMIC_ACQUIRE) && now_ms() < end)
+        nanosleep(&nap, NULL);
 }
 
 static uint64_t count_bits(const uint8_t *b, uint64_t n)
@@ -81,13 +110,13 @@ static void stop_first(bool on)
 
 /* The live part and the stop, into writer w. */
 static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen, struct tern_writer *w,
-                   struct guard *g, struct snapshot_report *rep, char *why, size_t len)
+                   struct importer *im, struct guard *g, struct snapshot_report *rep, char *why, size_t len)
 {
     struct saver *s = NULL;
     uint8_t *bitmap = NULL;
-    uint64_t nbits, dirty = 0;
-    bool suspended = false, paused = false;
-    double t_stop;
+    uint64_t nbits, dirty = 0, peek;
+    bool suspended = false, paused = false, captured = false;
+    double t_stop = 0;
     int rc, back;
 
     guard_step(g, GUARD_LOGDIRTY);
@@ -116,6 +145,14 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
         snprintf(why, len, "writing the stream: %s", tern_writer_error(w)->msg);
         goto out;
     }
+    importer_catch_up(im, w);
+    /* room for the stop's pages: those dirty so far, and some the handshake will add */
+    peek = nbits;
+    if (!(rc = ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_PEEK, bitmap, &peek, NULL)))
+        peek = count_bits(bitmap, nbits);
+    if ((rc = save_stage_reserve(s, peek + peek / 4 + 1024 < STAGE_MAX_PAGES ? peek + peek / 4 + 1024
+                                                                              : STAGE_MAX_PAGES)))
+        goto out;
     /* the stop: the guest suspends, the rest is copied, it resumes where it was */
     double t_req = now_ms();
     stop_first(true);
@@ -139,8 +176,7 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
         goto out;
     rep->round_pages[rep->rounds++] = dirty;
     guard_kill_point("snapshot-stopped");
-    if (!(rc = save_pages(s, bitmap, false)))
-        rc = save_end(s);
+    captured = !(rc = save_capture(s, bitmap));
 out:
     if (rc && !why[0])
         snprintf(why, len, "%s", strerror(-rc));
@@ -149,13 +185,17 @@ out:
         guard_step(g, GUARD_UNPAUSED);
     }
     if (suspended) {
-        if ((back = resume_domain(c, id)) && !rc) {
+        double t_run = now_ms();
+        if ((back = resume_domain(c, id, &t_run)) && !rc) {
             rc = back;
             snprintf(why, len, "the guest cannot be resumed: %s", strerror(-back));
         }
-        rep->pause_ms = now_ms() - t_stop;
+        rep->pause_ms = t_run - t_stop;
         guard_step(g, GUARD_RESUMED);
     }
+    /* the guest runs again: what the stop took goes into the stream */
+    if (captured && !rc)
+        rc = save_flush(s);
     stop_first(false);
     ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_OFF, NULL, NULL, NULL);
     guard_step(g, GUARD_LOGDIRTY_OFF);
@@ -220,7 +260,7 @@ int snapshot_domain(struct ctrl *c, uint16_t id, const char *name, const char *c
         snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
     } else if ((rc = tern_writer_open(&w, t, &p))) {
         snprintf(why, len, "cannot start the stream: %s", strerror(-rc));
-    } else if (!(rc = capture(c, id, config, clen, w, &g, rep, why, len)) && (rc = tern_writer_finish(w))) {
+    } else if (!(rc = capture(c, id, config, clen, w, &im, &g, rep, why, len)) && (rc = tern_writer_finish(w))) {
         snprintf(why, len, "finishing the stream: %s", tern_writer_error(w)->msg);
     }
     tern_writer_free(w);

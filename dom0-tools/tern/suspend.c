@@ -99,7 +99,7 @@ int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, si
     return -ETIMEDOUT;
 }
 
-int resume_domain(struct ctrl *c, uint16_t domid)
+int resume_domain(struct ctrl *c, uint16_t domid, double *running_at)
 {
     vcpu_guest_context_t *ctx = call_buf_alloc(c->call, sizeof(*ctx));
     struct xen_domctl op = { .cmd = XEN_DOMCTL_getvcpucontext, .domain = domid };
@@ -128,6 +128,8 @@ int resume_domain(struct ctrl *c, uint16_t domid)
         op.domain = domid;
         rc = ctrl_domctl(c, &op);
     }
+    if (running_at)
+        *running_at = now_ms();
     unpause = ctrl_domain_unpause(c, domid);
     call_buf_free(c->call, ctx, sizeof(*ctx));
     return rc ? rc : unpause;

@@ -14,8 +14,9 @@ struct ctrl;
  * -ECANCELED (it shut down for another reason), or the error of a call. */
 int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, size_t len);
 /* Resumes a suspended domain in place: its suspend hypercall returns 1 ("cancelled"), so
- * the guest carries on with its devices as they were. 0 or -errno. */
-int resume_domain(struct ctrl *c, uint16_t domid);
+ * the guest carries on with its devices as they were. 0 or -errno. running_at (if not
+ * NULL) gets now_ms() of the moment it is let run. */
+int resume_domain(struct ctrl *c, uint16_t domid, double *running_at);
 /* The shutdown code when the domain is shut down, -1 while it runs, -errno when gone. */
 int domain_shutdown_code(struct ctrl *c, uint16_t domid);
 /* Milliseconds on the monotonic clock. */
