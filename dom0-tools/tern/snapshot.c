@@ -65,6 +65,17 @@ static void *import_main(void *arg)
     return NULL;
 }
 
+/* Room for the stop's pages: those dirty so far and some the handshake will add, at most
+ * STAGE_MAX_PAGES or TERN_SNAPSHOT_STAGE (for the tests: what does not fit goes straight
+ * into the stream, as it did before there was room). */
+static uint64_t stage_pages(uint64_t dirty)
+{
+    const char *e = getenv("TERN_SNAPSHOT_STAGE");
+    uint64_t cap = e && *e ? strtoull(e, NULL, 10) : STAGE_MAX_PAGES, want = dirty + dirty / 4 + 1024;
+
+    return want < cap ? want : cap;
+}
+
 /* Until the importer has taken in all that was written (bounded: a store that is slow
  * only makes the stop later). */
 static void importer_catch_up(struct importer *im, struct tern_writer *w)
@@ -146,12 +157,10 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
         goto out;
     }
     importer_catch_up(im, w);
-    /* room for the stop's pages: those dirty so far, and some the handshake will add */
     peek = nbits;
-    if (!(rc = ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_PEEK, bitmap, &peek, NULL)))
+    if (!ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_PEEK, bitmap, &peek, NULL))
         peek = count_bits(bitmap, nbits);
-    if ((rc = save_stage_reserve(s, peek + peek / 4 + 1024 < STAGE_MAX_PAGES ? peek + peek / 4 + 1024
-                                                                              : STAGE_MAX_PAGES)))
+    if ((rc = save_stage_reserve(s, stage_pages(peek))))
         goto out;
     /* the stop: the guest suspends, the rest is copied, it resumes where it was */
     double t_req = now_ms();

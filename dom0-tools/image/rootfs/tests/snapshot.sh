@@ -21,7 +21,8 @@ id=$(domid guard)
 ok=1 details=
 for s in s1 s2; do
     eval "start_$s=$(last_pass $log)"
-    out=$(tern snapshot guard $s 2>&1) || { echo "$out"; ok=0; break; }
+    # s2 with room held for only 256 of the stop's pages: the others go out during the stop
+    out=$([ $s = s2 ] && export TERN_SNAPSHOT_STAGE=256; tern snapshot guard $s 2>&1) || { echo "$out"; ok=0; break; }
     echo "$out"
     eval "pass_$s=$(last_pass $log)"
     details="$details $s:$(echo "$out" | sed -n 's/.*stopped \([0-9]*\) ms (suspend handshake \([0-9]*\) ms).*/pause=\1ms,handshake=\2ms/p')"
