@@ -33,6 +33,8 @@ void buddy_init(struct buddy *b, struct page_info *frames, mfn_t nr_frames)
     b->lock = NULL;
     b->unlock = NULL;
     b->lock_arg = NULL;
+    b->clean = NULL;
+    b->clean_arg = NULL;
     for (mfn_t i = 0; i < nr_frames; i++) {
         list_init(&frames[i].list);
         frames[i].count_info = PGC_reserved;
@@ -48,6 +50,12 @@ void buddy_set_lock(struct buddy *b, void (*lock)(void *), void (*unlock)(void *
     b->lock = lock;
     b->unlock = unlock;
     b->lock_arg = arg;
+}
+
+void buddy_set_clean(struct buddy *b, bool (*clean)(void *, mfn_t, mfn_t), void *arg)
+{
+    b->clean = clean;
+    b->clean_arg = arg;
 }
 
 static void block_link(struct buddy *b, mfn_t mfn, unsigned order)
@@ -129,14 +137,20 @@ void buddy_add_range(struct buddy *b, mfn_t start, mfn_t count)
     buddy_unlock(b);
 }
 
-/* Takes block (mfn, from) off its list and splits it down to `order`,
- * keeping the low part and freeing the high halves. */
-static mfn_t split_block(struct buddy *b, mfn_t mfn, unsigned from, unsigned order)
+/* Takes block (mfn, from) off its list and splits it down to the 2^order frames at `at`
+ * (aligned, inside it), freeing the halves around them. */
+static mfn_t split_block_at(struct buddy *b, mfn_t mfn, unsigned from, mfn_t at, unsigned order)
 {
     block_unlink(b, mfn, from);
     while (from > order) {
-        from--;
-        block_link(b, mfn + (1ULL << from), from);
+        mfn_t half = 1ULL << --from;
+
+        if (at >= mfn + half) {
+            block_link(b, mfn, from);
+            mfn += half;
+        } else {
+            block_link(b, mfn + half, from);
+        }
     }
     for (mfn_t i = 0; i < (1ULL << order); i++) {
         struct page_info *pg = &b->frames[mfn + i];
@@ -149,6 +163,44 @@ static mfn_t split_block(struct buddy *b, mfn_t mfn, unsigned from, unsigned ord
     }
     b->nr_free -= 1ULL << order;
     return mfn;
+}
+
+static mfn_t split_block(struct buddy *b, mfn_t mfn, unsigned from, unsigned order)
+{
+    return split_block_at(b, mfn, from, mfn, order);
+}
+
+#define CLEAN_BLOCKS 8     /* free blocks looked at per order */
+#define CLEAN_RUNS 4096    /* runs looked at in all, per allocation */
+
+/* A free block holding an aligned run of 2^order clean frames: its head and order, and
+ * the run. Caller holds the lock. */
+static bool find_clean(struct buddy *b, unsigned order, mfn_t *blk, unsigned *from, mfn_t *at)
+{
+    unsigned runs = 0;
+
+    for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++) {
+        unsigned blocks = 0;
+        struct page_info *pg;
+
+        list_for_each_entry(pg, &b->free[o], list) {
+            mfn_t head = (mfn_t)(pg - b->frames);
+
+            for (mfn_t a = head; a < head + (1ULL << o); a += 1ULL << order) {
+                if (b->clean(b->clean_arg, a, 1ULL << order)) {
+                    *blk = head;
+                    *from = o;
+                    *at = a;
+                    return true;
+                }
+                if (++runs == CLEAN_RUNS)
+                    return false;
+            }
+            if (++blocks == CLEAN_BLOCKS)
+                break;
+        }
+    }
+    return false;
 }
 
 int64_t buddy_alloc_below(struct buddy *b, unsigned order, mfn_t limit)
@@ -182,6 +234,13 @@ int64_t buddy_alloc(struct buddy *b, unsigned order)
     if (order > BUDDY_MAX_ORDER)
         return -EINVAL;
     buddy_lock(b);
+    mfn_t head, at;
+    unsigned from;
+    if (order && b->clean && find_clean(b, order, &head, &from, &at)) {
+        ret = (int64_t)split_block_at(b, head, from, at, order);
+        buddy_unlock(b);
+        return ret;
+    }
     for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++) {
         if (!list_empty(&b->free[o])) {
             struct page_info *pg = list_first_entry(&b->free[o], struct page_info, list);

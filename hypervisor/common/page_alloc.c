@@ -72,6 +72,19 @@ static void freed(mfn_t mfn, unsigned int order)
     __atomic_store_n(&scrub_work, true, __ATOMIC_RELEASE);
 }
 
+/* The buddy's clean hook, under the heap lock. */
+static bool frames_zeroed(void *unused, mfn_t mfn, mfn_t n)
+{
+    if (n < 64) { /* runs are aligned to their size: within one word */
+        uint64_t mask = ((1ULL << n) - 1) << (mfn % 64);
+        return (__atomic_load_n(&zeroed[mfn / 64], __ATOMIC_RELAXED) & mask) == mask;
+    }
+    for (mfn_t w = mfn / 64; w < (mfn + n) / 64; w++)
+        if (__atomic_load_n(&zeroed[w], __ATOMIC_RELAXED) != ~0ULL)
+            return false;
+    return true;
+}
+
 void frame_scrub(struct page_info *pg)
 {
     mfn_t mfn = page_to_mfn(pg);
@@ -234,8 +247,10 @@ void frames_init(void)
             table[m].owner = DOMID_XEN;
     total_pages = buddy_free_pages(&heap);
     xmalloc_init(&xops);
-    if (opt_scrub_idle && (zeroed = xzalloc_array(uint64_t, (nr + 63) / 64)))
+    if (opt_scrub_idle && (zeroed = xzalloc_array(uint64_t, (nr + 63) / 64))) {
         scrub_work = true; /* what boot left in free memory */
+        buddy_set_clean(&heap, frames_zeroed, NULL);
+    }
     paging_use_heap();
     pr_info("frames: %lu pages in the frame table (%lu KiB), %lu free for allocation\n",
             (unsigned long)nr, (unsigned long)bytes >> 10, (unsigned long)total_pages);

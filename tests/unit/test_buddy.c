@@ -292,6 +292,52 @@ static void test_lock_hooks(void)
     CHECK_EQ(lock_depth, 0);
 }
 
+/* The clean hook: frames marked in a test bitmap. */
+static bool clean_map[NR];
+static unsigned clean_calls;
+
+static bool test_clean(void *arg, mfn_t mfn, mfn_t n)
+{
+    CHECK(arg == clean_map);
+    clean_calls++;
+    for (mfn_t i = 0; i < n; i++)
+        if (!clean_map[mfn + i])
+            return false;
+    return true;
+}
+
+/* An order > 0 request takes a clean run from the middle of a block, the rest of the
+ * block staying free around it; without one (or for order 0), as before. */
+static void test_prefers_clean_frames(void)
+{
+    setup();
+    memset(clean_map, 0, sizeof(clean_map));
+    buddy_add_range(&b, 0, 256); /* one block of 256 */
+    buddy_set_clean(&b, test_clean, clean_map);
+    for (mfn_t i = 100; i < 112; i++)
+        clean_map[i] = true; /* holds one aligned run of 8: 104..111 */
+    CHECK_EQ(buddy_alloc(&b, 3), 104);
+    CHECK_EQ(buddy_free_pages(&b), 248);
+    check_counts();
+    CHECK(frames[103].count_info & PGC_free);
+    CHECK(frames[112].count_info & PGC_free);
+    CHECK(!(frames[104].count_info & PGC_free));
+    /* no clean run of 16 anywhere: the smallest block that fits (112..127, split off
+     * above), as without the hook */
+    CHECK_EQ(buddy_alloc(&b, 4), 112);
+    /* order 0 never searches: the smallest block, 96..103 */
+    clean_calls = 0;
+    CHECK_EQ(buddy_alloc(&b, 0), 96);
+    CHECK_EQ(clean_calls, 0);
+    /* all back: one block of 256 again */
+    buddy_free(&b, 104, 3);
+    buddy_free(&b, 112, 4);
+    buddy_free(&b, 96, 0);
+    CHECK_EQ(buddy_free_blocks(&b, 8), 1);
+    CHECK_EQ(buddy_free_pages(&b), 256);
+    check_counts();
+}
+
 static const struct test_case cases[] = {
     TEST(test_init_empty),
     TEST(test_add_range_splits),
@@ -305,6 +351,7 @@ static const struct test_case cases[] = {
     TEST(test_bad_frees_detected),
     TEST(test_random_stress),
     TEST(test_lock_hooks),
+    TEST(test_prefers_clean_frames),
 };
 
 TEST_MAIN(cases)

@@ -21,6 +21,9 @@ struct buddy {
     void (*lock)(void *arg);
     void (*unlock)(void *arg);
     void *lock_arg;
+    /* Optional: whether free frames [mfn, mfn+n) are known to hold zeroes. */
+    bool (*clean)(void *arg, mfn_t mfn, mfn_t n);
+    void *clean_arg;
 };
 
 /* frames[0 .. nr_frames) describe mfns 0 .. nr_frames-1 (normally the
@@ -29,6 +32,9 @@ struct buddy {
 void buddy_init(struct buddy *b, struct page_info *frames, mfn_t nr_frames);
 void buddy_set_lock(struct buddy *b, void (*lock)(void *), void (*unlock)(void *),
                     void *arg);
+/* With a clean hook, buddy_alloc of order > 0 takes zeroed frames when a free block
+ * holds an aligned run of them (as Xen prefers scrubbed buddies); otherwise as before. */
+void buddy_set_clean(struct buddy *b, bool (*clean)(void *, mfn_t, mfn_t), void *arg);
 
 /* Hands free RAM [start, start+count) to the allocator (clipped to the
  * table). Frames must not already be free (BUG_ON). */

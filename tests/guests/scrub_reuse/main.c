@@ -2,8 +2,10 @@
  * scrub_reuse: frames given back and taken again never show what was in them. Each round the
  * guest fills 16 pages with a pattern, gives their frames back (decrease_reservation), naps
  * on every other round (the CPU goes idle and the hypervisor scrubs free frames then), takes
- * 16 frames again (increase_reservation) and checks every word of each is zero. Run two at
- * once on two CPUs, one's frees and allocations meet the other CPU's idle scrubbing.
+ * 16 frames again (increase_reservation; every third round as four blocks of four, which the
+ * allocator takes from frames the scrubber marked when it can) and checks every word of
+ * each is zero. Run two at once on two CPUs, one's frees and allocations meet the other
+ * CPU's idle scrubbing.
  */
 #include "pv.h"
 
@@ -48,7 +50,16 @@ void test_main(void)
         ASSERT_RC(hypervisor_memory_op(XENMEM_decrease_reservation, &r), N);
         if (round & 1)
             nap(&au.port, 2000000ULL); /* 2 ms idle */
-        ASSERT_RC(hypervisor_memory_op(XENMEM_increase_reservation, &r), N);
+        if (round % 3 == 2) {
+            struct xen_memory_reservation q = { .domid = DOMID_SELF, .nr_extents = N / 4, .extent_order = 2 };
+            xen_pfn_t heads[N / 4];
+            set_xen_guest_handle(q.extent_start, heads);
+            ASSERT_RC(hypervisor_memory_op(XENMEM_increase_reservation, &q), N / 4);
+            for (unsigned int i = 0; i < N; i++)
+                frames[i] = heads[i / 4] + i % 4;
+        } else {
+            ASSERT_RC(hypervisor_memory_op(XENMEM_increase_reservation, &r), N);
+        }
         for (unsigned int i = 0; i < N; i++) {
             set_p2m(pfn0 + i, frames[i]);
             ASSERT_RC(hypervisor_update_va_mapping((uint64_t)(uintptr_t)buf[i], frames[i] << 12 | PTE_RW_FLAGS,
