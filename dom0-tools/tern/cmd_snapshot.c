@@ -233,6 +233,7 @@ int cmd_rollback(int argc, char **argv)
         unlink(tmp);
         return CLI_FAIL;
     }
+    double t_export = now_ms();
     destroy_guest(&c, id);
     /* its memory comes back a moment after the destroy */
     for (int tries = 0; tries < 100 && !ctrl_physinfo(&c, &pi); tries++) {
@@ -242,6 +243,7 @@ int cmd_rollback(int argc, char **argv)
         struct timespec tick = { 0, 20 * 1000 * 1000 };
         nanosleep(&tick, NULL);
     }
+    double t_gone = now_ms();
     rc = restore_domain(&c, tmp, ds.name, &r, why, sizeof(why));
     unlink(tmp);
     if (rc || (rc = monitor_spawn(r.domid)) || (rc = ctrl_domain_unpause(&c, r.domid))) {
@@ -250,6 +252,8 @@ int cmd_rollback(int argc, char **argv)
         return CLI_FAIL;
     }
     ctrl_close(&c);
-    printf("rolled %s back to %s: domain %u, %.0f ms\n", ds.name, a.pos[1], r.domid, now_ms() - t0);
+    double t_end = now_ms();
+    printf("rolled %s back to %s: domain %u, %.0f ms (export %.0f, destroy %.0f, restore %.0f)\n", ds.name,
+           a.pos[1], r.domid, t_end - t0, t_export - t0, t_gone - t_export, t_end - t_gone);
     return CLI_OK;
 }

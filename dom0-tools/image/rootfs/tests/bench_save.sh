@@ -46,7 +46,7 @@ for mem in ${sizes:-128 512}; do
              "snap_handshake_ms=$(echo "$sn" | sed -n 's/.*handshake \([0-9]*\) ms.*/\1/p')" \
              ${stall:+snap_guest_stall_ms=$stall} \
              "snap_total_ms=$(echo "$sn" | sed -n 's/.*, \([0-9]*\) ms in all.*/\1/p') snap_kib=${stored:-0}" \
-             "rollback_ms=$(echo "$rb" | sed -n 's/.*, \([0-9]*\) ms$/\1/p')"
+             "rollback_ms=$(echo "$rb" | sed -n 's/.*domain [0-9]*, \([0-9]*\) ms.*/\1/p')"
         tern destroy bsr 2> /dev/null
         n=0
         while [ -n "$(domid bsr)" ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
