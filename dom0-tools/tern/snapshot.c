@@ -202,10 +202,10 @@ out:
         rep->pause_ms = t_run - t_stop;
         guard_step(g, GUARD_RESUMED);
     }
+    stop_first(false);
     /* the guest runs again: what the stop took goes into the stream */
     if (captured && !rc)
         rc = save_flush(s);
-    stop_first(false);
     ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_OFF, NULL, NULL, NULL);
     guard_step(g, GUARD_LOGDIRTY_OFF);
     save_free(s, &rep->save);
