@@ -204,8 +204,10 @@ out:
     }
     stop_first(false);
     /* the guest runs again: what the stop took goes into the stream */
-    if (captured && !rc)
+    if (captured && !rc) {
+        guard_kill_point("snapshot-flushing");
         rc = save_flush(s);
+    }
     ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_OFF, NULL, NULL, NULL);
     guard_step(g, GUARD_LOGDIRTY_OFF);
     save_free(s, &rep->save);

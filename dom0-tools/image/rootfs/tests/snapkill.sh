@@ -4,7 +4,7 @@
 # next snapshot works), and a store that verifies with no trace of the killed snapshot.
 id=$(domid guard)
 kills= fail=
-for at in snapshot-live snapshot-suspended snapshot-stopped save-paused outside; do
+for at in snapshot-live snapshot-suspended snapshot-stopped snapshot-flushing save-paused outside; do
     p=$(last_pass $log)
     rm -f /tmp/kill.err
     case $at in
