@@ -394,6 +394,7 @@ static void domain_destroy(struct domain *d)
         printk("domain %u: %lu frames still mapped by others, freed when they unmap them\n", d->domid,
                (unsigned long)held);
     frame_release(mfn_to_page(PFN_DOWN(__pa(d->shared_info))));
+    heap_scrub_defer();
     spin_lock_irqsave(&domain_list_lock, flags);
     list_del(&d->link);
     nr_domains--;

@@ -7,6 +7,7 @@
 #include <tern/mm.h>
 #include <tern/printk.h>
 #include <tern/spinlock.h>
+#include <tern/time.h>
 #include <tern/xmalloc.h>
 #include <asm/page.h>
 
@@ -56,6 +57,8 @@ static uint32_t frees;        /* bumped by every free */
 static uint32_t pass_frees;   /* frees when the scan last began at frame 0 */
 static bool scrub_work;       /* frames may be left to scrub */
 static bool scrubbing;        /* one CPU scrubs at a time */
+static s_time_t scrub_after;  /* no idle scrubbing before this */
+#define SCRUB_DEFER_NS 500000000 /* after a domain's destruction */
 
 static bool zeroed_take(mfn_t mfn)
 {
@@ -95,7 +98,18 @@ void frame_scrub(struct page_info *pg)
 
 bool heap_scrub_pending(void)
 {
-    return zeroed && __atomic_load_n(&scrub_work, __ATOMIC_ACQUIRE);
+    return zeroed && __atomic_load_n(&scrub_work, __ATOMIC_ACQUIRE) &&
+           NOW() >= __atomic_load_n(&scrub_after, __ATOMIC_RELAXED);
+}
+
+/* A destroyed domain's frames: under emulation, zeroing frames that held code slows the
+ * busy CPUs too (QEMU invalidates its translations), and what follows a destroy is often
+ * a restore or a create, which take frames already zeroed first. So the idle scrubbing
+ * waits a moment (it goes on at an idle CPU's next wake-up after that). */
+void heap_scrub_defer(void)
+{
+    if (zeroed)
+        __atomic_store_n(&scrub_after, NOW() + SCRUB_DEFER_NS, __ATOMIC_RELAXED);
 }
 
 #define SCRUB_SCAN 65536 /* frames looked at per call at most (~1 ms when none is dirty) */

@@ -35,6 +35,7 @@ void frame_scrub(struct page_info *pg);
  * 64Ki frames at most (false: none found there, or another CPU is at it). */
 bool heap_scrub_pending(void);
 bool heap_scrub_some(void);
+void heap_scrub_defer(void);
 uint64_t frames_free_pages(void);
 uint64_t frames_total_pages(void);
 
