@@ -117,6 +117,14 @@ static int cmp_u64(const void *a, const void *b)
 
 bool tern_pfns_have_dup(const uint64_t *pfns, uint64_t *scratch, size_t n, uint64_t *dup)
 {
+	size_t k = 1;
+
+	/* a batch usually lists its pfns in increasing order: then no sort (under emulation
+	 * qsort's 10,000 indirect compares a batch cost a restore ~20 ms a pass) */
+	while (k < n && pfns[k] > pfns[k - 1])
+		k++;
+	if (k >= n)
+		return false;
 	memcpy(scratch, pfns, n * sizeof(*pfns));
 	qsort(scratch, n, sizeof(*scratch), cmp_u64);
 	for (size_t i = 1; i < n; i++) {
