@@ -372,7 +372,10 @@ uint64_t save_nr_pfns(const struct saver *s)
     return s->p2m.nr;
 }
 
-int save_pages(struct saver *s, const uint8_t *bitmap, bool live)
+/* The pfns to send (all, or those whose bit is set, and once the guest is stopped those a
+ * live round deferred), a batch at a time to fn. */
+static int each_batch(struct saver *s, const uint8_t *bitmap, bool live,
+                      int (*fn)(struct saver *s, const uint64_t *want, size_t n))
 {
     uint64_t want[BATCH];
     size_t n = 0;
@@ -388,15 +391,20 @@ int save_pages(struct saver *s, const uint8_t *bitmap, bool live)
             s->deferred[pfn / 8] &= (uint8_t) ~(1u << (pfn % 8));
         want[n++] = pfn;
         if (n == BATCH) {
-            rc = save_batch(s, want, n);
+            rc = fn(s, want, n);
             n = 0;
             if (s->progress)
                 s->progress(s->progress_arg, pfn + 1, s->p2m.nr);
         }
     }
     if (!rc && n)
-        rc = save_batch(s, want, n);
+        rc = fn(s, want, n);
     return rc;
+}
+
+int save_pages(struct saver *s, const uint8_t *bitmap, bool live)
+{
+    return each_batch(s, bitmap, live, save_batch);
 }
 
 int save_end(struct saver *s)
@@ -439,23 +447,8 @@ static int capture_batch(struct saver *s, const uint64_t *want, size_t n)
 
 int save_capture(struct saver *s, const uint8_t *bitmap)
 {
-    uint64_t want[BATCH];
-    size_t n = 0;
-    int rc = 0;
+    int rc = each_batch(s, bitmap, false, capture_batch);
 
-    s->live = false;
-    for (uint64_t pfn = 0; pfn < s->p2m.nr && !rc; pfn++) {
-        if (!((bitmap[pfn / 8] | s->deferred[pfn / 8]) >> (pfn % 8) & 1))
-            continue;
-        s->deferred[pfn / 8] &= (uint8_t) ~(1u << (pfn % 8));
-        want[n++] = pfn;
-        if (n == BATCH) {
-            rc = capture_batch(s, want, n);
-            n = 0;
-        }
-    }
-    if (!rc && n)
-        rc = capture_batch(s, want, n);
     return rc ? rc : read_rest(s);
 }
 

@@ -29,7 +29,7 @@
 #include <tern/store.h>
 #include <tern/transport.h>
 
-#define QUEUE_DEPTH 4         /* 8 writer batches of 4 MiB in flight: most of the stop's pages */
+#define QUEUE_DEPTH 4         /* 8 writer batches of 4 MiB in flight */
 #define SUSPEND_TIMEOUT_MS 30000
 #define IMPORT_WAIT_MS 30000
 #define STAGE_MAX_PAGES 16384 /* 64 MiB held for the stop's pages; any more go straight out */

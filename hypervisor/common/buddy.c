@@ -236,12 +236,9 @@ int64_t buddy_alloc(struct buddy *b, unsigned order)
     buddy_lock(b);
     mfn_t head, at;
     unsigned from;
-    if (order && b->clean && find_clean(b, order, &head, &from, &at)) {
+    if (order && b->clean && find_clean(b, order, &head, &from, &at))
         ret = (int64_t)split_block_at(b, head, from, at, order);
-        buddy_unlock(b);
-        return ret;
-    }
-    for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++) {
+    for (unsigned o = order; o <= BUDDY_MAX_ORDER && ret < 0; o++) {
         if (!list_empty(&b->free[o])) {
             struct page_info *pg = list_first_entry(&b->free[o], struct page_info, list);
             ret = (int64_t)split_block(b, (mfn_t)(pg - b->frames), o, order);
