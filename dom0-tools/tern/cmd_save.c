@@ -279,9 +279,9 @@ int cmd_restore(int argc, char **argv)
         ctrl_close(&c);
         return CLI_FAIL;
     }
-    printf("restored %s: domain %u, %llu pages, %.0f ms (check %.0f, populate %.0f, pages %.0f, "
-           "tables and vCPUs %.0f, devices %.0f)\n", r.name, r.domid, (unsigned long long)r.pages,
-           now_ms() - t0, r.check_ms, r.populate_ms, r.place_ms, r.finish_ms, r.devices_ms);
+    printf("restored %s: domain %u, %llu pages, %.0f ms (check and stage %.0f, populate %.0f, "
+           "tables %.0f, pin and vCPUs %.0f, devices %.0f)\n", r.name, r.domid, (unsigned long long)r.pages,
+           now_ms() - t0, r.check_ms, r.populate_ms, r.tables_ms, r.finish_ms, r.devices_ms);
     ctrl_close(&c);
     return CLI_OK;
 }

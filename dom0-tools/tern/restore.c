@@ -1,9 +1,11 @@
 /*
- * Restore: a save stream into a new domain. The whole stream is read and checked once
- * before anything is created; then the domain is made, its pages placed (page tables with
- * the new machine frames), its p2m, start_info and shared_info brought up to date, its page
- * tables pinned (the hypervisor validates them all there), its vCPUs set, and it is
- * introduced to xenstored with its devices. It is left paused.
+ * Restore: a save stream into a new domain. The stream is read once and checked whole
+ * before any domain is created; as each record is found sound its pages go into frames the
+ * hypervisor holds for us (a stage, no domain's yet) and its page tables into our memory.
+ * Then the domain is made and given the staged frames, the rest of its memory populated,
+ * its page tables written with the new machine frames, its p2m, start_info and shared_info
+ * brought up to date, its page tables pinned (the hypervisor validates them all there), its
+ * vCPUs set, and it is introduced to xenstored with its devices. It is left paused.
  */
 #include "save.h"
 
@@ -23,6 +25,7 @@
 #include "../lib/foreign/foreign.h"
 #include "../lib/frames/frames.h"
 #include "config.h"
+#include "guard.h"
 #include "state.h"
 #include "suspend.h"
 #include "vif.h"
@@ -53,14 +56,17 @@ struct restorer {
     struct xen_domctl_ext_vcpucontext ext[MAX_VCPUS]; /* compat syscall and sysenter callbacks */
     bool have_vcpu[MAX_VCPUS], have_ext[MAX_VCPUS], have_shared;
     uint8_t shared[PAGE];
+    uint64_t *mfn;                     /* pfn -> its frame: staged, then the domain's */
+    uint32_t stage;                    /* the hypervisor's stage, if staging */
+    bool staging;
+    uint8_t *tables;                   /* the last copy of each page table, in our memory */
+    uint32_t *table_at;                /* per pfn: its slot in tables + 1, or 0 */
+    uint32_t ntables, tables_cap;
+    uint8_t *buf;                      /* a batch of pages on their way into the frames */
+    uint8_t *zero;                     /* a zero page the hypervisor can read */
     /* the new domain */
     uint16_t domid;
     bool created;
-    uint64_t *mfn;                     /* pfn -> new frame */
-    uint16_t *copies;                  /* per pfn: copies in the stream not placed yet */
-    uint8_t *buf;                      /* a batch of pages on their way into the frames */
-    struct stat seen;                  /* the file as the first pass read it */
-    bool checked;                      /* ... and found every record sound */
 };
 
 static int fail(struct restorer *r, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -74,24 +80,6 @@ static int fail(struct restorer *r, int rc, const char *fmt, ...)
     return rc;
 }
 
-/* Whether the file at fd is not the one the first pass checked (true on that first pass):
- * the same file, size and times, or else its checksums are verified again. */
-static bool file_changed(struct restorer *r, int fd)
-{
-    struct stat st;
-    bool same;
-
-    if (fstat(fd, &st))
-        return true;
-    same = r->checked && st.st_dev == r->seen.st_dev && st.st_ino == r->seen.st_ino &&
-           st.st_size == r->seen.st_size && st.st_mtim.tv_sec == r->seen.st_mtim.tv_sec &&
-           st.st_mtim.tv_nsec == r->seen.st_mtim.tv_nsec && st.st_ctim.tv_sec == r->seen.st_ctim.tv_sec &&
-           st.st_ctim.tv_nsec == r->seen.st_ctim.tv_nsec && S_ISREG(st.st_mode);
-    if (!r->checked)
-        r->seen = st;
-    return !same;
-}
-
 static int open_stream(struct restorer *r, const char *path, int *fd, struct tern_transport **t,
                        struct tern_reader **rd)
 {
@@ -103,9 +91,7 @@ static int open_stream(struct restorer *r, const char *path, int *fd, struct ter
         close(*fd);
         return fail(r, rc, "cannot read %s: %s", path, strerror(-rc));
     }
-    if ((rc = tern_reader_open(rd, *t)) == 0 && !file_changed(r, *fd))
-        tern_reader_skip_checksums(*rd); /* read whole and checked by the first pass */
-    if (rc) {
+    if ((rc = tern_reader_open(rd, *t))) {
         fail(r, rc, "%s is not a save file we can read: %s", path,
              *rd ? tern_reader_error(*rd)->msg : strerror(-rc));
         tern_reader_free(*rd);
@@ -157,7 +143,7 @@ static int check_state(struct restorer *r)
 /* Every record of the stream at path, in order, to fn until it fails; then the reader's
  * own verdict on the file (a damaged record fails there, naming it). */
 static int each_record(struct restorer *r, const char *path,
-                       int (*fn)(struct restorer *r, const struct tern_record *rec), const char *hint)
+                       int (*fn)(struct restorer *r, const struct tern_record *rec))
 {
     struct tern_transport *t;
     struct tern_reader *rd;
@@ -170,9 +156,103 @@ static int each_record(struct restorer *r, const char *path,
         if ((rc = fn(r, &rec)))
             break;
     if (rc < 0 && !r->why[0])
-        fail(r, rc, "%s%s", tern_reader_error(rd)->msg, hint);
+        fail(r, rc, "%s", tern_reader_error(rd)->msg);
     close_stream(t, rd);
     return rc;
+}
+
+#define NO_MFN (~0ull)
+
+/* The stage for this restore's pages; without one (an older hypervisor) the restore
+ * cannot go on. */
+static int stage_open(struct restorer *r)
+{
+    int rc = frames_stage_create(r->c, r->p2m_size, r->p2m_size, &r->stage);
+
+    if (rc)
+        return fail(r, rc, "the hypervisor cannot hold the pages to restore: %s", strerror(-rc));
+    r->staging = true;
+    return 0;
+}
+
+/* n pages at src into staged frames for pfns (r->mfn keeps which). */
+static int stage_run(struct restorer *r, const uint64_t *pfns, uint32_t n, const uint8_t *src)
+{
+    uint64_t mfns[FRAMES_BATCH];
+    int rc;
+
+    if (!n)
+        return 0;
+    for (uint32_t i = 0; i < n; i++)
+        mfns[i] = r->mfn[pfns[i]];
+    rc = frames_stage_put(r->c, r->stage, pfns, mfns, n, src);
+    if (rc == -EFAULT) { /* not resident after all (swapped out): through our own buffer */
+        memcpy(r->buf, src, (size_t)n * PAGE);
+        rc = frames_stage_put(r->c, r->stage, pfns, mfns, n, r->buf);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        r->mfn[pfns[i]] = mfns[i]; /* frames made before a failure are held too */
+    if (rc == -ENOMEM)
+        return fail(r, rc, "not enough memory: the hypervisor ran out of free frames while "
+                    "taking in the guest's pages (%llu MiB of it is at most %llu MiB)",
+                    (unsigned long long)r->p2m_size * 4 / 1024, (unsigned long long)r->memory_kib / 1024);
+    return rc ? fail(r, rc, "cannot hand the guest's pages to the hypervisor: %s", strerror(-rc)) : 0;
+}
+
+/* A page table's copy, kept in our memory until its frames are known. */
+static int keep_table(struct restorer *r, uint64_t pfn, const uint8_t *data)
+{
+    if (!r->table_at[pfn]) {
+        if (r->ntables == r->tables_cap) {
+            uint32_t cap = r->tables_cap ? r->tables_cap * 2 : 256;
+            uint8_t *t = realloc(r->tables, (size_t)cap * PAGE);
+            if (!t)
+                return fail(r, -ENOMEM, "no memory for the page tables");
+            r->tables = t;
+            r->tables_cap = cap;
+        }
+        r->table_at[pfn] = ++r->ntables;
+    }
+    memcpy(r->tables + (size_t)(r->table_at[pfn] - 1) * PAGE, data, PAGE);
+    return 0;
+}
+
+/*
+ * A checked PAGE_BATCH: its pages into the stage, in runs that lie one after the other in
+ * the record (straight from the reader's buffer, which is resident), its page tables into
+ * our memory. A later copy of a page replaces an earlier one, in its frame; a later copy
+ * that is zero zeroes a frame staged for it before.
+ */
+static int stage_batch(struct restorer *r, const struct tern_record *rec)
+{
+    uint64_t run[FRAMES_BATCH];
+    const uint8_t *start = NULL;
+    uint32_t nrun = 0;
+    int rc = 0;
+
+    for (uint32_t i = 0; i < rec->u.pages.count && !rc; i++) {
+        uint64_t pfn = rec->u.pages.pfns[i];
+        const uint8_t *data = rec->u.pages.data[i];
+        unsigned int level = rec->u.pages.types[i] & 7;
+        if (!data) { /* zero: populate's frames come zeroed, a table's entries need nothing */
+            r->table_at[pfn] = 0;
+            if (r->mfn[pfn] != NO_MFN && tern_page_type_has_data(rec->u.pages.types[i]))
+                rc = stage_run(r, &pfn, 1, r->zero);
+            continue;
+        }
+        if (level >= 1 && level <= 4) {
+            rc = keep_table(r, pfn, data);
+            continue;
+        }
+        if (nrun && data != start + (size_t)nrun * PAGE) {
+            rc = stage_run(r, run, nrun, start);
+            nrun = 0;
+        }
+        if (!nrun)
+            start = data;
+        run[nrun++] = pfn;
+    }
+    return rc ?: stage_run(r, run, nrun, start);
 }
 
 /* First pass: what the build needs, kept from each record. */
@@ -197,22 +277,23 @@ static int keep(struct restorer *r, const struct tern_record *rec)
         if (r->p2m_size > (r->memory_kib / 4) + (1u << 18))
             return fail(r, -EPROTO, "P2M_LAYOUT: %llu pfns for a domain of %llu KiB",
                         (unsigned long long)r->p2m_size, (unsigned long long)r->memory_kib);
+        if (r->type)
+            return fail(r, -EPROTO, "P2M_LAYOUT twice");
         r->type = malloc(r->p2m_size);
-        r->copies = calloc(r->p2m_size, sizeof(uint16_t));
+        r->mfn = malloc(r->p2m_size * sizeof(uint64_t));
+        r->table_at = calloc(r->p2m_size, sizeof(uint32_t));
         r->leaf_pfns = malloc((r->nr_leaves + 1) * sizeof(uint64_t));
-        if (!r->type || !r->copies || !r->leaf_pfns)
+        if (!r->type || !r->mfn || !r->table_at || !r->leaf_pfns)
             return fail(r, -ENOMEM, "no memory");
         memset(r->type, NO_PAGE, r->p2m_size);
+        for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
+            r->mfn[pfn] = NO_MFN;
         memcpy(r->leaf_pfns, rec->u.p2m.frame_pfns, r->nr_leaves * sizeof(uint64_t));
-        return 0;
+        return stage_open(r);
     case TERN_REC_PAGE_BATCH:
-        for (uint32_t i = 0; i < rec->u.pages.count; i++) {
-            uint64_t pfn = rec->u.pages.pfns[i];
-            r->type[pfn] = rec->u.pages.types[i];
-            if (r->copies[pfn] < UINT16_MAX)
-                r->copies[pfn]++;
-        }
-        return 0;
+        for (uint32_t i = 0; i < rec->u.pages.count; i++)
+            r->type[rec->u.pages.pfns[i]] = rec->u.pages.types[i];
+        return stage_batch(r, rec);
     case TERN_REC_VCPU_CONTEXT:
         if (rec->u.vcpu.kind == TERN_VCPU_EXTENDED) {
             if (rec->u.vcpu.len != sizeof(struct xen_domctl_ext_vcpucontext))
@@ -243,16 +324,15 @@ static int keep(struct restorer *r, const struct tern_record *rec)
 /* First pass: every record read and checked, what the build needs kept. */
 static int scan(struct restorer *r, const char *path)
 {
-    int rc = each_record(r, path, keep, "");
+    int rc;
 
-    if (rc)
+    if (!(r->buf = frames_buf_alloc(FRAMES_BATCH)) || !(r->zero = frames_buf_alloc(1)))
+        return fail(r, -ENOMEM, "no memory");
+    if ((rc = each_record(r, path, keep)))
         return rc;
     for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
         r->npages += has_data(r, pfn);
-    if ((rc = check_state(r)))
-        return rc;
-    r->checked = true;
-    return 0;
+    return check_state(r);
 }
 
 static long alloc_unbound(struct restorer *r)
@@ -293,8 +373,35 @@ static int create(struct restorer *r)
     return 0;
 }
 
-#define NO_MFN (~0ull)
 #define SUPER_ORDER 9 /* 2 MiB extents */
+
+/* The staged frames of the pages the domain has become its own (a page staged and then
+ * absent or broken at the end of the stream stays behind); the stage goes. */
+static int adopt(struct restorer *r)
+{
+    uint64_t mfns[FRAMES_BATCH];
+    uint32_t n = 0;
+    int rc = 0;
+
+    for (uint64_t pfn = 0; pfn < r->p2m_size && !rc; pfn++) {
+        if (r->mfn[pfn] == NO_MFN)
+            continue;
+        if (!has_data(r, pfn)) {
+            r->mfn[pfn] = NO_MFN;
+            continue;
+        }
+        mfns[n++] = r->mfn[pfn];
+        if (n == FRAMES_BATCH) {
+            rc = frames_stage_adopt(r->c, r->stage, r->domid, mfns, n);
+            n = 0;
+        }
+    }
+    if (!rc && n)
+        rc = frames_stage_adopt(r->c, r->stage, r->domid, mfns, n);
+    frames_stage_drop(r->c, r->stage);
+    r->staging = false;
+    return rc ? fail(r, rc, "cannot give the staged pages to the new domain: %s", strerror(-rc)) : 0;
+}
 
 /* Whether the step pfns from pfn all have a frame to come and none has one yet. */
 static bool run_wanted(const struct restorer *r, uint64_t pfn, uint64_t step)
@@ -320,8 +427,6 @@ static int populate(struct restorer *r)
         rc = fail(r, -ENOMEM, "no memory for hypercall buffers");
         goto out;
     }
-    for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
-        r->mfn[pfn] = NO_MFN;
     for (unsigned int order = SUPER_ORDER;; order = 0) {
         uint64_t step = 1ull << order, pfn = 0;
         while (pfn + step <= r->p2m_size && !rc) {
@@ -390,73 +495,28 @@ static int write_frames(struct restorer *r, const uint64_t *mfns, uint32_t n, co
     return 0;
 }
 
-_Static_assert(TERN_STREAM_BATCH_MAX <= FRAMES_BATCH, "a record's pages fit our buffer");
-
-/* A run of pages lying one after the other in the record, straight from there: the
- * reader's buffer is resident, and a copy into ours first cost ~35 ms per 128 MiB. */
-static int write_run(struct restorer *r, const uint64_t *mfns, uint32_t n, const uint8_t *src)
+/* The page tables, with the new frames in their entries, from our memory into theirs. */
+static int place_tables(struct restorer *r)
 {
-    int rc = n ? write_frames(r, mfns, n, src) : 0;
-
-    if (rc == -EFAULT) { /* not resident after all (swapped out): through our own buffer */
-        r->why[0] = 0;
-        memcpy(r->buf, src, (size_t)n * PAGE); /* a record holds at most FRAMES_BATCH pages */
-        rc = write_frames(r, mfns, n, r->buf);
-    }
-    return rc;
-}
-
-static int place_batch(struct restorer *r, const struct tern_record *rec)
-{
-    uint64_t run[1024], tables[1024];
-    const uint8_t *start = NULL;
-    uint32_t nrun = 0, ntab = 0;
+    uint64_t mfns[FRAMES_BATCH];
+    uint32_t n = 0;
     int rc = 0;
 
-    for (uint32_t i = 0; i < rec->u.pages.count && !rc; i++) {
-        uint64_t pfn = rec->u.pages.pfns[i];
-        const uint8_t *data = rec->u.pages.data[i];
-        unsigned int level = rec->u.pages.types[i] & 7;
-        if (pfn >= r->p2m_size)
-            return fail(r, -EPROTO, "pfn %#llx beyond the layout the first pass saw",
-                        (unsigned long long)pfn);
-        /* only the last copy counts (live rounds send a page again when it changed) */
-        if (r->copies[pfn] != UINT16_MAX && --r->copies[pfn])
+    for (uint64_t pfn = 0; pfn < r->p2m_size && !rc; pfn++) {
+        unsigned int level = r->type[pfn] & 7;
+        if (!has_data(r, pfn) || level < 1 || level > 4 || !r->table_at[pfn])
             continue;
-        if (!has_data(r, pfn))
-            continue; /* absent or broken at the end */
-        if (!data)
-            continue; /* zero: populate_physmap's frames come scrubbed */
-        if (level >= 1 && level <= 4) {
-            /* page tables get the new frames in their entries, in our buffer */
-            uint8_t *dst = r->buf + (size_t)ntab * PAGE;
-            memcpy(dst, data, PAGE);
-            rc = localise(r, pfn, level, (uint64_t *)dst);
-            tables[ntab++] = r->mfn[pfn];
-            continue;
+        uint8_t *dst = r->buf + (size_t)n * PAGE;
+        memcpy(dst, r->tables + (size_t)(r->table_at[pfn] - 1) * PAGE, PAGE);
+        if ((rc = localise(r, pfn, level, (uint64_t *)dst)))
+            break;
+        mfns[n++] = r->mfn[pfn];
+        if (n == FRAMES_BATCH) {
+            rc = write_frames(r, mfns, n, r->buf);
+            n = 0;
         }
-        if (nrun && data != start + (size_t)nrun * PAGE) {
-            rc = write_run(r, run, nrun, start);
-            nrun = 0;
-        }
-        if (!nrun)
-            start = data;
-        run[nrun++] = r->mfn[pfn];
     }
-    if (!rc)
-        rc = write_run(r, run, nrun, start);
-    return rc ?: ntab ? write_frames(r, tables, ntab, r->buf) : 0;
-}
-
-static int place(struct restorer *r, const struct tern_record *rec)
-{
-    return rec->type == TERN_REC_PAGE_BATCH ? place_batch(r, rec) : 0;
-}
-
-/* Second pass: the pages into the new domain's frames. */
-static int place_pages(struct restorer *r, const char *path)
-{
-    return each_record(r, path, place, " (the file changed since it was checked?)");
+    return rc ?: n ? write_frames(r, mfns, n, r->buf) : 0;
 }
 
 /* Maps one of the new domain's frames for writing. */
@@ -627,7 +687,7 @@ static int keep_config(struct restorer *r, const char *name, char *path, size_t 
     return 0;
 }
 
-static int build(struct restorer *r, const char *path, struct domain_config *cfg, struct restore_result *res)
+static int build(struct restorer *r, struct domain_config *cfg, struct restore_result *res)
 {
     xen_domctl_getdomaininfo_t info;
     struct build_result b;
@@ -643,16 +703,14 @@ static int build(struct restorer *r, const char *path, struct domain_config *cfg
     if ((port = alloc_unbound(r)) < 0 || (b.store_port = (uint32_t)port, (port = alloc_unbound(r)) < 0))
         return fail(r, (int)port, "cannot make the store and console channels: %s", strerror((int)-port));
     b.console_port = (uint32_t)port;
-    if (!(r->mfn = malloc(r->p2m_size * sizeof(uint64_t))) || !(r->buf = frames_buf_alloc(FRAMES_BATCH)))
-        return fail(r, -ENOMEM, "no memory");
     t = now_ms();
-    if ((rc = populate(r)))
+    if ((rc = adopt(r)) || (rc = populate(r)))
         return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
     res->populate_ms = now_ms() - t;
     t = now_ms();
-    if ((rc = place_pages(r, path)))
+    if ((rc = place_tables(r)))
         return r->why[0] ? rc : fail(r, rc, "%s", strerror(-rc));
-    res->place_ms = now_ms() - t;
+    res->tables_ms = now_ms() - t;
     t = now_ms();
     if ((rc = fix_p2m(r)) ||
         (rc = ctrl_domain_info(r->c, r->domid, &info)) ||
@@ -688,6 +746,7 @@ int restore_domain(struct ctrl *c, const char *path, const char *name, struct re
     struct xen_sysctl_physinfo pi;
     xen_domctl_getdomaininfo_t info;
     char err[512];
+    uint64_t staged = 0;
     uint16_t id;
     int rc;
 
@@ -704,6 +763,7 @@ int restore_domain(struct ctrl *c, const char *path, const char *name, struct re
     if ((rc = scan(r, path)))
         goto out;
     res->check_ms = now_ms() - t;
+    guard_kill_point("restore-staged"); /* tests: the hypervisor frees what was staged */
     if (config_parse(r->config, "the saved config", &cfg, err, sizeof(err))) {
         rc = fail(r, -EPROTO, "DOMAIN_HEADER: %s", err);
         goto out;
@@ -717,14 +777,16 @@ int restore_domain(struct ctrl *c, const char *path, const char *name, struct re
     /* the guest's pages and a margin for its tables in the hypervisor */
     if ((rc = ctrl_physinfo(c, &pi)))
         goto out;
-    if (pi.free_pages < r->npages + 64) {
+    for (uint64_t pfn = 0; pfn < r->p2m_size; pfn++)
+        staged += r->mfn[pfn] != NO_MFN && has_data(r, pfn); /* taken from the free ones already */
+    if (pi.free_pages + staged < r->npages + 64) {
         rc = fail(r, -ENOMEM, "not enough memory: the guest needs %llu MiB, %llu MiB are free "
                   "(%llu MiB missing)", (unsigned long long)((r->npages + 64) * 4 / 1024),
-                  (unsigned long long)(pi.free_pages * 4 / 1024),
-                  (unsigned long long)((r->npages + 64 - pi.free_pages) * 4 / 1024 + 1));
+                  (unsigned long long)((pi.free_pages + staged) * 4 / 1024),
+                  (unsigned long long)((r->npages + 64 - pi.free_pages - staged) * 4 / 1024 + 1));
         goto out;
     }
-    rc = build(r, path, &cfg, res);
+    rc = build(r, &cfg, res);
     if (rc && r->created) {
         xsdom_forget(r->domid);
         ctrl_domain_destroy(c, r->domid); /* nothing half-restored is left */
@@ -734,8 +796,12 @@ out:
     free(r->leaf_pfns);
     free(r->type);
     free(r->mfn);
-    free(r->copies);
+    if (r->staging)
+        frames_stage_drop(c, r->stage); /* a refused file: its pages go back */
+    free(r->table_at);
+    free(r->tables);
     frames_buf_free(r->buf, FRAMES_BATCH);
+    frames_buf_free(r->zero, 1);
     free(r);
     return rc;
 }

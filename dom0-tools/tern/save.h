@@ -48,9 +48,10 @@ struct restore_result {
     uint16_t domid;
     char name[64];
     uint64_t pages;
-    /* where the time went (ms): reading and checking the file, making its frames,
-     * placing its pages, tables and vCPUs, store entries and devices */
-    double check_ms, populate_ms, place_ms, finish_ms, devices_ms;
+    /* where the time went (ms): reading and checking the file with its pages staged, the
+     * domain's frames (staged ones adopted, the rest populated), writing its page tables,
+     * pinning them and setting the vCPUs, store entries and devices */
+    double check_ms, populate_ms, tables_ms, finish_ms, devices_ms;
 };
 
 /* Checks the whole stream in path first (nothing is created from a damaged file), then

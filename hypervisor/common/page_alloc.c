@@ -168,6 +168,24 @@ void free_domheap_page(struct page_info *pg)
     buddy_free(&heap, page_to_mfn(pg), 0);
 }
 
+#define CHUNK_ORDER 9
+
+struct page_info *frame_chunk_take(struct frame_chunk *c)
+{
+    if (c->pg && c->used < (1u << CHUNK_ORDER))
+        return c->pg + c->used++;
+    c->pg = alloc_domheap_pages(CHUNK_ORDER);
+    c->used = 1;
+    return c->pg ? c->pg : alloc_domheap_pages(0);
+}
+
+void frame_chunk_release(struct frame_chunk *c)
+{
+    for (unsigned int i = c->used; c->pg && i < (1u << CHUNK_ORDER); i++)
+        free_domheap_page(c->pg + i);
+    c->pg = NULL;
+}
+
 void *alloc_xenheap_pages(unsigned int order)
 {
     int64_t mfn = buddy_alloc(&heap, order);

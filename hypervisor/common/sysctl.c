@@ -87,6 +87,9 @@ long do_sysctl(uint64_t arg)
             return -EINVAL;
         rc = domain_info_list(&op.u.getdomaininfolist);
         break;
+    case XEN_SYSCTL_stage:
+        rc = pv_stage_op(&op.u.stage);
+        break;
     default:
         return -ENOSYS;
     }

@@ -14,7 +14,6 @@ struct tern_reader {
 	struct tern_reader_stats stats;
 	uint64_t off;           /* stream offset of the next unread byte */
 	bool done;
-	bool skip_crc;          /* a second read of a stream checked whole before */
 	uint8_t *rbuf;          /* read-ahead buffer */
 	size_t rpos, rlen;
 	uint8_t *body;
@@ -186,8 +185,6 @@ static int read_record(struct tern_reader *r, struct tern_rec_header *h, uint64_
 	for (size_t i = h->length; i < want; i++)
 		if (r->body[i])
 			return fail(r, -EINVAL, h->type, *roff, "padding byte not zero");
-	if (r->skip_crc)
-		return 0;
 	uint32_t crc = h->crc;
 	h->crc = 0;
 	uint32_t calc = tern_crc32c(tern_crc32c(0, h, sizeof(*h)), r->body, h->length);
@@ -272,11 +269,6 @@ int tern_reader_next(struct tern_reader *r, struct tern_record *rec)
 			return check_end(r, roff);
 		return 0;
 	}
-}
-
-void tern_reader_skip_checksums(struct tern_reader *r)
-{
-	r->skip_crc = true;
 }
 
 void tern_reader_free(struct tern_reader *r)

@@ -52,6 +52,17 @@ static int sysctl(struct ctrl *c, uint32_t cmd)
     return rc < 0 ? (int)rc : 0;
 }
 
+int ctrl_sysctl(struct ctrl *c, struct xen_sysctl *op)
+{
+    long rc;
+
+    op->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    *c->sysctl = *op;
+    rc = call_hypercall(c->call, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)c->sysctl, 0, 0, 0, 0);
+    *op = *c->sysctl;
+    return rc < 0 ? (int)rc : 0;
+}
+
 int ctrl_physinfo(struct ctrl *c, struct xen_sysctl_physinfo *out)
 {
     int rc;

@@ -36,5 +36,7 @@ int ctrl_shadow_op(struct ctrl *c, uint16_t domid, uint32_t op, uint8_t *bitmap,
                    struct xen_domctl_shadow_op_stats *stats);
 /* A raw domctl: op->interface_version is filled in; op is copied back. */
 int ctrl_domctl(struct ctrl *c, struct xen_domctl *op);
+/* Any sysctl, op filled but for the interface version; op gets the result back. */
+int ctrl_sysctl(struct ctrl *c, struct xen_sysctl *op);
 
 #endif

@@ -51,3 +51,65 @@ int frames_copy(struct ctrl *c, uint16_t domid, uint64_t *mfns, size_t n, void *
     call_buf_free(c->call, arr, n * sizeof(*arr));
     return rc;
 }
+
+int frames_stage_create(struct ctrl *c, uint64_t max_pages, uint64_t max_pfn, uint32_t *id)
+{
+    struct xen_sysctl op = { .cmd = XEN_SYSCTL_stage };
+    int rc;
+
+    op.u.stage.op = XEN_SYSCTL_STAGE_CREATE;
+    op.u.stage.max_pages = max_pages;
+    op.u.stage.max_pfn = max_pfn;
+    if (!(rc = ctrl_sysctl(c, &op)))
+        *id = op.u.stage.id;
+    return rc;
+}
+
+/* put and adopt: the arrays in hypercall memory; mfns back after a put */
+static int stage_batch(struct ctrl *c, uint32_t id, uint32_t what, uint16_t domid, const uint64_t *pfns,
+                       uint64_t *mfns, size_t n, const void *buf)
+{
+    struct xen_sysctl op = { .cmd = XEN_SYSCTL_stage };
+    uint64_t *arr;
+    int rc;
+
+    if (!n || n > FRAMES_BATCH)
+        return -EINVAL;
+    if (!(arr = call_buf_alloc(c->call, 2 * n * sizeof(*arr))))
+        return -ENOMEM;
+    memcpy(arr, mfns, n * sizeof(*arr));
+    if (pfns)
+        memcpy(arr + n, pfns, n * sizeof(*arr));
+    op.u.stage.op = what;
+    op.u.stage.id = id;
+    op.u.stage.num = (uint32_t)n;
+    op.u.stage.domid = domid;
+    op.u.stage.mfns = arr;
+    op.u.stage.pfns = arr + n;
+    op.u.stage.buffer = (uint64_t)(uintptr_t)buf;
+    rc = ctrl_sysctl(c, &op);
+    if (what == XEN_SYSCTL_STAGE_PUT)
+        memcpy(mfns, arr, n * sizeof(*arr)); /* frames it made before a failure are held too */
+    call_buf_free(c->call, arr, 2 * n * sizeof(*arr));
+    return rc;
+}
+
+int frames_stage_put(struct ctrl *c, uint32_t id, const uint64_t *pfns, uint64_t *mfns, size_t n,
+                     const void *buf)
+{
+    return stage_batch(c, id, XEN_SYSCTL_STAGE_PUT, 0, pfns, mfns, n, buf);
+}
+
+int frames_stage_adopt(struct ctrl *c, uint32_t id, uint16_t domid, const uint64_t *mfns, size_t n)
+{
+    return stage_batch(c, id, XEN_SYSCTL_STAGE_ADOPT, domid, NULL, (uint64_t *)mfns, n, NULL);
+}
+
+int frames_stage_drop(struct ctrl *c, uint32_t id)
+{
+    struct xen_sysctl op = { .cmd = XEN_SYSCTL_stage };
+
+    op.u.stage.op = XEN_SYSCTL_STAGE_DROP;
+    op.u.stage.id = id;
+    return ctrl_sysctl(c, &op);
+}

@@ -56,12 +56,45 @@ struct xen_sysctl_getdomaininfolist {
 };
 XEN_ABI_SIZE(struct xen_sysctl_getdomaininfolist, 24);
 
+/*
+ * stage (Tern's own): a restore's pages held by the hypervisor before their domain exists,
+ * so that the file is read once: its pages are copied in while it is still being checked,
+ * and handed to the new domain once all of it was found sound (or freed).
+ *   CREATE: IN max_pages, max_pfn; OUT id. -ENOSPC when every slot is taken.
+ *   PUT:    num pages at buffer into frames for the pfns at pfns (each < max_pfn). Each mfns
+ *           entry is IN ~0 for a new frame or the frame an earlier PUT gave that pfn, OUT the
+ *           frame. -ENOMEM (no free frame), -E2BIG (beyond max_pages).
+ *   ADOPT:  the num frames at mfns become domid's, each at the pfn it was PUT for.
+ *   DROP:   every frame still held is freed and the id forgotten.
+ * A stage not used for 10 s is dropped by the hypervisor (its tool died); a later op on it
+ * gets -ENOENT.
+ */
+struct xen_sysctl_stage {
+    uint32_t op;                  /* XEN_SYSCTL_STAGE_* */
+    uint32_t id;
+    uint64_t max_pages;
+    uint64_t max_pfn;
+    uint32_t num;
+    domid_t domid;
+    uint16_t _pad;
+    XEN_GUEST_HANDLE_64(xen_pfn_t) pfns;
+    XEN_GUEST_HANDLE_64(xen_pfn_t) mfns;
+    uint64_t buffer;
+};
+XEN_ABI_SIZE(struct xen_sysctl_stage, 56);
+#define XEN_SYSCTL_STAGE_CREATE 0
+#define XEN_SYSCTL_STAGE_PUT    1
+#define XEN_SYSCTL_STAGE_ADOPT  2
+#define XEN_SYSCTL_STAGE_DROP   3
+#define XEN_SYSCTL_STAGE_BATCH  1024 /* num at most */
+
 struct xen_sysctl {
     uint32_t cmd;                 /* XEN_SYSCTL_* */
     uint32_t interface_version;   /* XEN_SYSCTL_INTERFACE_VERSION */
     union {
         struct xen_sysctl_physinfo physinfo;
         struct xen_sysctl_getdomaininfolist getdomaininfolist;
+        struct xen_sysctl_stage stage;
         uint8_t pad[128];
     } u;
 };
@@ -70,5 +103,6 @@ XEN_ABI_OFFSET(struct xen_sysctl, u, 8);
 
 #define XEN_SYSCTL_physinfo           3
 #define XEN_SYSCTL_getdomaininfolist  6
+#define XEN_SYSCTL_stage              0x7e00 /* Tern's own */
 
 #endif

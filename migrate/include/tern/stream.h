@@ -223,12 +223,6 @@ int tern_reader_open(struct tern_reader **r, struct tern_transport *t);
  * after END, or -Exxx (then see tern_reader_error()).
  */
 int tern_reader_next(struct tern_reader *r, struct tern_record *rec);
-/*
- * For a second read of a stream every record of which was checked before (a restore's
- * second pass over a file that has not changed): record checksums are no longer
- * computed. Everything else about the records is still checked.
- */
-void tern_reader_skip_checksums(struct tern_reader *r);
 void tern_reader_free(struct tern_reader *r);
 const struct tern_stream_error *tern_reader_error(const struct tern_reader *r);
 void tern_reader_get_stats(const struct tern_reader *r, struct tern_reader_stats *s);

@@ -51,8 +51,10 @@ else
     tern_result checkpoint FAIL "domain $(domid guard), last pass $(last_pass $log); $(cat /tmp/save.json)"
 fi
 
-# damaged files: refused, and no domain is made
-before=$(tern list | wc -l)
+# damaged files: refused, and no domain is made; the pages taken in before the damage was
+# found (the hypervisor's stage) are free again
+free_kib() { tern info --json | sed 's/.*"free_memory_kib":\([0-9]*\).*/\1/'; }
+before=$(tern list | wc -l) f0=$(free_kib)
 size=$(stat -c %s /tmp/guard.sav)
 head -c $((size / 2)) /tmp/guard.sav > /tmp/short.sav
 cp /tmp/guard.sav /tmp/flip.sav
@@ -60,11 +62,23 @@ printf '\377\377\377\377' | dd of=/tmp/flip.sav bs=1 seek=$((size / 3)) conv=not
 tern restore /tmp/short.sav --name short 2> /tmp/short.err; rs=$?
 tern restore /tmp/flip.sav --name flip 2> /tmp/flip.err; rf=$?
 cat /tmp/short.err /tmp/flip.err
+f1=$(free_kib)
 if [ $rs -ne 0 ] && [ $rf -ne 0 ] && grep -q "refused" /tmp/short.err && grep -q "offset" /tmp/flip.err &&
-   [ "$(tern list | wc -l)" = "$before" ]; then
-    tern_result restore_damaged PASS "truncated and corrupted files refused, no domain made"
+   [ "$(tern list | wc -l)" = "$before" ] && [ $((f1 + 1024)) -ge $f0 ]; then
+    tern_result restore_damaged PASS "truncated and corrupted files refused, no domain made, free memory $f0 -> $f1 KiB"
 else
-    tern_result restore_damaged FAIL "rc=$rs,$rf; $(tern list | wc -l) lines listed, $before before"
+    tern_result restore_damaged FAIL "rc=$rs,$rf; $(tern list | wc -l) lines listed, $before before; free $f0 -> $f1 KiB"
+fi
+# the tool killed once the whole file is staged: the hypervisor frees the stage once it has
+# gone unused for 10 s (polled, at most 30 s)
+TERN_KILL_AT=restore-staged tern restore /tmp/guard.sav --name killed 2> /dev/null; rk=$?
+f2=$(free_kib) n=0
+while [ $(($(free_kib) + 1024)) -lt $f0 ] && [ $n -lt 300 ]; do n=$((n + 1)); sleep 0.1; done
+f3=$(free_kib)
+if [ $rk -eq 137 ] && [ $((f0 - f2)) -gt 32768 ] && [ $((f3 + 1024)) -ge $f0 ] && [ "$(tern list | wc -l)" = "$before" ]; then
+    tern_result restore_killed PASS "free memory $f0 KiB, $f2 with the stage held, $f3 after ${n}00 ms"
+else
+    tern_result restore_killed FAIL "rc=$rk; free memory $f0 KiB, $f2 after the kill, $f3 after ${n}00 ms"
 fi
 tern restore /tmp/guard.sav 2> /tmp/dup.err && echo "restore: no refusal of a taken name"
 grep -q "exists already" /tmp/dup.err && tern_result restore_name PASS "$(cat /tmp/dup.err)" ||

@@ -19,12 +19,17 @@ void memory_add_frame(struct domain *d, struct page_info *pg, uint64_t gpfn)
 {
     frame_scrub(pg);
     frame_assign(pg, d->domid);
+    memory_link_frame(d, pg, gpfn);
+}
+
+void memory_link_frame(struct domain *d, struct page_info *pg, uint64_t gpfn)
+{
     spin_lock(&d->lock);
     list_add_tail(&pg->list, &d->page_list);
     d->tot_pages++;
     spin_unlock(&d->lock);
     m2p_set(page_to_mfn(pg), gpfn);
-    pv_shadow_frame_written(page_to_mfn(pg)); /* scrubbed: new contents at that pfn */
+    pv_shadow_frame_written(page_to_mfn(pg)); /* new contents at that pfn */
 }
 
 void memory_drop_frame(struct domain *d, struct page_info *pg)
@@ -57,6 +62,7 @@ static void put_reservation(struct domain *d)
 /* Allocates extents, writing each first MFN back (PV guests are not translated). */
 static long increase_reservation(struct domain *d, const struct xen_memory_reservation *r, bool populate)
 {
+    struct frame_chunk chunk = { NULL, 0 };
     uint64_t i;
 
     for (i = 0; i < r->nr_extents; i++) {
@@ -67,7 +73,9 @@ static long increase_reservation(struct domain *d, const struct xen_memory_reser
             break;
         if (populate && copy_from_guest(&gpfn, slot, sizeof(gpfn)))
             break;
-        pg = alloc_domheap_pages(r->extent_order);
+        /* many single frames (a restore's populate): out of 2 MiB blocks */
+        pg = !r->extent_order && r->nr_extents >= 64 ? frame_chunk_take(&chunk)
+                                                      : alloc_domheap_pages(r->extent_order);
         if (!pg)
             break;
         for (uint64_t j = 0; j < pages; j++)
@@ -76,6 +84,7 @@ static long increase_reservation(struct domain *d, const struct xen_memory_reser
         if (r->extent_start && copy_to_guest(slot, &mfn, sizeof(mfn)))
             break; /* the guest loses track of them; they stay in its allotment */
     }
+    frame_chunk_release(&chunk);
     return (long)i;
 }
 

@@ -49,6 +49,10 @@ struct page_info;
  * it, its allocation reference dropped (hc_memory.c). */
 void memory_add_frame(struct domain *d, struct page_info *pg, uint64_t gpfn);
 void memory_drop_frame(struct domain *d, struct page_info *pg);
+/* A frame d owns already (frame_assign'ed to it) onto its page list, at gpfn. */
+void memory_link_frame(struct domain *d, struct page_info *pg, uint64_t gpfn);
+struct xen_sysctl_stage;
+long pv_stage_op(struct xen_sysctl_stage *op);
 long do_domctl(uint64_t arg);
 long do_sysctl(uint64_t arg);
 long do_fpu_taskswitch(unsigned long set);
