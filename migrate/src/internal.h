@@ -8,6 +8,10 @@
 #include "tern/stream.h"
 #include "tern/transport.h"
 
+/* A record's check as stream version writes it: CRC32C of the header (crc 0) and body in
+ * versions 1 and 2, XXH64 of the body seeded with the header's folded to 32 bits from 3. */
+uint32_t tern_record_check(uint32_t version, const struct tern_rec_header *h, const void *body, size_t len);
+
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "the stream is little-endian and read by memcpy: port the accessors first");
 

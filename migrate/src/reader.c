@@ -185,10 +185,7 @@ static int read_record(struct tern_reader *r, struct tern_rec_header *h, uint64_
 	for (size_t i = h->length; i < want; i++)
 		if (r->body[i])
 			return fail(r, -EINVAL, h->type, *roff, "padding byte not zero");
-	uint32_t crc = h->crc;
-	h->crc = 0;
-	uint32_t calc = tern_crc32c(tern_crc32c(0, h, sizeof(*h)), r->body, h->length);
-	h->crc = crc;
+	uint32_t crc = h->crc, calc = tern_record_check(r->order.version, h, r->body, h->length);
 	if (calc != crc)
 		return fail(r, -EBADMSG, h->type, *roff, "checksum mismatch (stored 0x%08x, computed 0x%08x)",
 			    crc, calc);

@@ -68,7 +68,7 @@ static int queue_record(struct tern_writer *w, uint32_t type, const void *body, 
 	}
 	memcpy(j->out + sizeof(h), body, len);
 	memset(j->out + sizeof(h) + len, 0, tern_pad8(len));
-	h.crc = tern_crc32c(tern_crc32c(0, &h, sizeof(h)), body, len);
+	h.crc = tern_record_check(w->p.version, &h, body, len);
 	memcpy(j->out, &h, sizeof(h));
 	j->wire = j->out;
 	j->out_len = total;

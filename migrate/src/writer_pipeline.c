@@ -74,7 +74,7 @@ static int encode_pages(struct tern_writer *w, struct wjob *j)
 	memcpy(rec + sizeof(rh) + sizeof(b), j->entries, (size_t)j->count * 8);
 	uint32_t pad = tern_pad8(body_len);
 	memset(rec + sizeof(rh) + body_len, 0, pad);
-	rh.crc = tern_crc32c(tern_crc32c(0, &rh, sizeof(rh)), rec + sizeof(rh), body_len);
+	rh.crc = tern_record_check(w->p.version, &rh, rec + sizeof(rh), body_len);
 	memcpy(rec, &rh, sizeof(rh));
 	j->wire = rec;
 	j->out_len = sizeof(rh) + body_len + pad;

@@ -14,7 +14,7 @@ static const char *cmd_name = "";
 static const char usage[] =
 	"usage: ternstream <command> [options]\n"
 	"  encode -i IMAGE [-o STREAM] [--level N] [--vcpus N] [--config FILE]\n"
-	"         [--then IMAGE2] [--refs] [--version 1|2] [--single-thread]\n"
+	"         [--then IMAGE2] [--refs] [--version 1|2|3] [--single-thread]\n"
 	"  decode [-i STREAM] (-o IMAGE | --discard)\n"
 	"  info   [-i STREAM]\n"
 	"  send   -i IMAGE --to tcp:HOST:PORT | --to ssh:USER@HOST:PORT --identity KEY\n"

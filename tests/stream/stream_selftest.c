@@ -21,6 +21,24 @@ static int failures;
 		}                                                            \
 	} while (0)
 
+/* XXH64's published values (the empty input; "123456789"), and every tail length (0-31
+ * bytes after the 32-byte stripes) against the same bytes hashed at another alignment. */
+static void test_xxh64(void)
+{
+	static const char v[] = "123456789";
+	uint8_t buf[200], moved[201];
+	CHECK(tern_xxh64("", 0, 0) == 0xEF46DB3751D8E999ull, "xxh64 of nothing");
+	CHECK(tern_xxh64(v, 9, 0) == 0x8CB841DB40E6AE83ull, "xxh64 check value");
+	for (int i = 0; i < 200; i++)
+		buf[i] = (uint8_t)(i * 13 + 5);
+	memcpy(moved + 1, buf, sizeof(buf));
+	for (size_t n = 0; n <= 100; n++)
+		CHECK(tern_xxh64(buf, n, 77) == tern_xxh64(moved + 1, n, 77), "xxh64 alignment, %zu bytes", n);
+	CHECK(tern_xxh64(buf, 64, 0) != tern_xxh64(buf, 64, 1), "xxh64 seed ignored");
+	buf[63] ^= 1;
+	CHECK(tern_xxh64(buf, 64, 0) != tern_xxh64(moved + 1, 64, 0), "xxh64 misses a flipped bit");
+}
+
 static void test_crc(void)
 {
 	static const char v[] = "123456789";
@@ -174,6 +192,7 @@ static void test_roundtrip_api(void)
 int main(void)
 {
 	test_crc();
+	test_xxh64();
 	test_writer_misuse();
 	test_roundtrip_api();
 	printf("%s: %d failures\n", failures ? "FAIL" : "PASS", failures);

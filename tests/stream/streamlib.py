@@ -32,6 +32,55 @@ def crc32c(data, crc=0):
     return c ^ 0xFFFFFFFF
 
 
+_P1, _P2, _P3, _P4, _P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                           0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5)
+_M = (1 << 64) - 1
+
+
+def _rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & _M
+
+
+def _lane(acc, v):
+    return _rotl((acc + v * _P2) & _M, 31) * _P1 & _M
+
+
+def xxh64(data, seed=0):
+    """XXH64, written from its specification (the checks the C code is tested against)."""
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + _P1 + _P2) & _M, (seed + _P2) & _M, seed, (seed - _P1) & _M]
+        while n - p >= 32:
+            for i in range(4):
+                v[i] = _lane(v[i], int.from_bytes(data[p + 8 * i:p + 8 * i + 8], "little"))
+            p += 32
+        h = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & _M
+        for x in v:
+            h = ((h ^ _lane(0, x)) * _P1 + _P4) & _M
+    else:
+        h = (seed + _P5) & _M
+    h = (h + n) & _M
+    while n - p >= 8:
+        h = (_rotl(h ^ _lane(0, int.from_bytes(data[p:p + 8], "little")), 27) * _P1 + _P4) & _M
+        p += 8
+    if n - p >= 4:
+        h = (_rotl(h ^ (int.from_bytes(data[p:p + 4], "little") * _P1 & _M), 23) * _P2 + _P3) & _M
+        p += 4
+    for b in data[p:]:
+        h = _rotl(h ^ (b * _P5 & _M), 11) * _P1 & _M
+    h = (h ^ (h >> 33)) * _P2 & _M
+    h = (h ^ (h >> 29)) * _P3 & _M
+    return h ^ (h >> 32)
+
+
+def record_check(version, hdr, body):
+    """A record's check field: CRC32C in stream versions 1 and 2, folded XXH64 from 3."""
+    if version < 3:
+        return crc32c(body, crc32c(hdr))
+    x = xxh64(body, xxh64(hdr))
+    return (x ^ (x >> 32)) & 0xFFFFFFFF
+
+
 def tool(build_dir, name):
     path = os.path.join(build_dir, "migrate", name)
     assert os.access(path, os.X_OK), f"{path} missing: run make first"
@@ -73,17 +122,21 @@ def records(blob):
     return out
 
 
-def make_record(rtype, body, reserved=0):
-    """A well-formed record with a correct checksum."""
+def make_record(rtype, body, reserved=0, version=3):
+    """A well-formed record with a correct check for a stream of that version."""
     hdr = REC.pack(rtype, len(body), 0, reserved)
-    crc = crc32c(body, crc32c(hdr))
     pad = b"\0" * ((8 - len(body) % 8) % 8)
-    return REC.pack(rtype, len(body), crc, reserved) + body + pad
+    return REC.pack(rtype, len(body), record_check(version, hdr, body), reserved) + body + pad
+
+
+def stream_version(blob):
+    return HDR.unpack_from(blob)[1]
 
 
 def rebuild(blob, recs):
     """Stream header of `blob` followed by the given (type, body) records, re-checksummed."""
-    return blob[:HDR.size] + b"".join(make_record(t, b) for t, b in recs)
+    v = stream_version(blob)
+    return blob[:HDR.size] + b"".join(make_record(t, b, version=v) for t, b in recs)
 
 
 def wait_for(cond, timeout=20.0, what="condition"):

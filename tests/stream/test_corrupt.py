@@ -249,7 +249,7 @@ def header(version=2, order=0x01020304, flags=0, magic=b"TERNSTRM"):
 
 
 @pytest.mark.parametrize("hdr,expect", [
-    (header(version=3), "stream version 3, this reader loads 1..2"),
+    (header(version=4), "stream version 4, this reader loads 1..3"),
     (header(version=0), "stream version 0"),
     (header(order=0x04030201), "only little-endian streams exist"),
     (header(flags=1), "flags/reserved not zero"),

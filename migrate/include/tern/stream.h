@@ -52,6 +52,8 @@ bool tern_page_type_has_data(uint8_t type);
 bool tern_page_type_valid(uint8_t type);
 /* CRC32C (Castagnoli), hardware-accelerated when the CPU has SSE4.2. */
 uint32_t tern_crc32c(uint32_t crc, const void *buf, size_t len);
+/* XXH64 of len bytes with seed: records' check from stream version 3 on. */
+uint64_t tern_xxh64(const void *buf, size_t len, uint64_t seed);
 
 /* What DOMAIN_HEADER carries. */
 struct tern_domain_info {

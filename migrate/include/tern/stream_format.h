@@ -14,7 +14,7 @@
  */
 
 #define TERN_STREAM_MAGIC "TERNSTRM" /* 8 bytes, no NUL on the wire */
-#define TERN_STREAM_VERSION 2u       /* what writers produce by default */
+#define TERN_STREAM_VERSION 3u       /* what writers produce by default */
 #define TERN_STREAM_VERSION_MIN 1u   /* oldest version readers still load */
 #define TERN_STREAM_BYTE_ORDER 0x01020304u
 
