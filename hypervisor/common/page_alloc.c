@@ -96,9 +96,20 @@ void frame_scrub(struct page_info *pg)
         memset(__va((paddr_t)mfn << PAGE_SHIFT), 0, PAGE_SIZE);
 }
 
+static unsigned int scrub_holds; /* domains in log-dirty mode */
+
+void heap_scrub_hold(bool hold)
+{
+    if (hold)
+        __atomic_add_fetch(&scrub_holds, 1, __ATOMIC_RELEASE);
+    else
+        __atomic_sub_fetch(&scrub_holds, 1, __ATOMIC_RELEASE);
+}
+
 bool heap_scrub_pending(void)
 {
     return zeroed && __atomic_load_n(&scrub_work, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&scrub_holds, __ATOMIC_ACQUIRE) &&
            NOW() >= __atomic_load_n(&scrub_after, __ATOMIC_RELAXED);
 }
 

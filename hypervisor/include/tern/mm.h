@@ -36,6 +36,10 @@ void frame_scrub(struct page_info *pg);
 bool heap_scrub_pending(void);
 bool heap_scrub_some(void);
 void heap_scrub_defer(void);
+/* No idle scrubbing while a hold is on (a domain in log-dirty mode: under QEMU, zeroing a
+ * frame that held code invalidates translations and slows every CPU, and a snapshot's stop
+ * falls somewhere in log-dirty mode). */
+void heap_scrub_hold(bool hold);
 /*
  * Single frames for a long run of requests, taken from 2 MiB blocks: one trip through the
  * allocator for 512, and the block comes from frames the idle scrubber zeroed (buddy_alloc

@@ -495,6 +495,8 @@ static int enable(struct domain *d)
     spin_unlock_irqrestore(&shadow_lock, flags);
     if (rc)
         free_all(s);
+    else
+        heap_scrub_hold(true);
     domain_unpause(d);
     return rc;
 }
@@ -512,8 +514,10 @@ static void shadows_off(struct domain *d)
     if (s)
         shadow_domains--;
     spin_unlock_irqrestore(&shadow_lock, flags);
-    if (s)
+    if (s) {
         free_all(s);
+        heap_scrub_hold(false);
+    }
 }
 
 static int disable(struct domain *d)
