@@ -34,6 +34,11 @@ int save_end(struct saver *s);
  * save_flush writes them once the guest runs again. */
 int save_stage_reserve(struct saver *s, uint64_t pages);
 int save_capture(struct saver *s, const uint8_t *bitmap);
+/* While the guest still runs (a suspend handshake): the pages whose bit is set into the room
+ * reserved, as save_capture would (what does not fit pushes what the room holds into the
+ * stream first); save_stage_room says how many more pages fit. */
+int save_capture_live(struct saver *s, const uint8_t *bitmap);
+uint64_t save_stage_room(const struct saver *s);
 int save_flush(struct saver *s);
 void save_free(struct saver *s, struct save_stats *st);
 

@@ -6,9 +6,10 @@
  * store's importer, which hashes, deduplicates and compresses. The stop begins once the
  * importer has taken round 0 in (its threads would otherwise share the CPUs with the
  * guest's own suspend work), and only copies: the stop's pages, vCPUs and shared_info go
- * into memory reserved beforehand, and into the stream once the guest runs again.
- * More pre-copy rounds would shorten the stop only for guests that write little, and each
- * would leave another version of every page it resends in the store.
+ * into memory reserved beforehand, and into the stream once the guest runs again; so do
+ * the pages written while the guest takes the suspend request (see handshake_round).
+ * More pre-copy rounds while it runs would shorten the stop only for guests that write
+ * little, and each would leave another version of every page it resends in the store.
  */
 #include "snapshot.h"
 
@@ -119,6 +120,46 @@ static void stop_first(bool on)
     pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &p);
 }
 
+/*
+ * Rounds during the suspend handshake. Linux freezes its processes first when it takes the
+ * request, so a workload stops writing some milliseconds before the guest suspends: the
+ * pages it wrote since round 0 are copied into the stop's room meanwhile (as the stop would,
+ * so they go into the stream once, after the resume), and the stop copies only what was
+ * written after the last of these rounds. A round that finds few pages is the last.
+ */
+struct handshake {
+    struct ctrl *c;
+    uint16_t id;
+    struct saver *s;
+    uint8_t *bitmap;
+    uint64_t nbits, keep; /* room kept for the stop */
+    struct snapshot_report *rep;
+    int rc;
+};
+
+#define HANDSHAKE_ROUNDS 3
+#define FEW_PAGES 64
+
+static int handshake_round(void *arg)
+{
+    struct handshake *h = arg;
+    uint64_t dirty = h->nbits;
+
+    if (h->rep->rounds >= 1 + HANDSHAKE_ROUNDS)
+        return 0;
+    /* a look first: a round without room would leave the stop room too small */
+    if ((h->rc = ctrl_shadow_op(h->c, h->id, XEN_DOMCTL_SHADOW_OP_PEEK, h->bitmap, &dirty, NULL)))
+        return 0;
+    if (save_stage_room(h->s) < count_bits(h->bitmap, h->nbits) + h->keep)
+        return 0; /* the stop takes them */
+    if ((h->rc = clean(h->c, h->id, h->bitmap, h->nbits, &dirty)))
+        return 0;
+    h->rep->round_pages[h->rep->rounds++] = dirty;
+    if (dirty && (h->rc = save_capture_live(h->s, h->bitmap)))
+        return 0;
+    return dirty > FEW_PAGES;
+}
+
 /* The live part and the stop, into writer w. */
 static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen, struct tern_writer *w,
                    struct importer *im, struct guard *g, struct snapshot_report *rep, char *why, size_t len)
@@ -160,13 +201,15 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
     peek = nbits;
     if (!ctrl_shadow_op(c, id, XEN_DOMCTL_SHADOW_OP_PEEK, bitmap, &peek, NULL))
         peek = count_bits(bitmap, nbits);
-    if ((rc = save_stage_reserve(s, stage_pages(peek))))
+    /* room for the handshake's rounds and for the stop */
+    struct handshake hs = { c, id, s, bitmap, nbits, stage_pages(peek), rep, 0 };
+    if ((rc = save_stage_reserve(s, stage_pages(2 * peek))))
         goto out;
     /* the stop: the guest suspends, the rest is copied, it resumes where it was */
     double t_req = now_ms();
     stop_first(true);
     guard_step(g, GUARD_SUSPEND);
-    if ((rc = suspend_domain(c, id, SUSPEND_TIMEOUT_MS, why, len))) {
+    if ((rc = suspend_domain_with(c, id, SUSPEND_TIMEOUT_MS, handshake_round, &hs, why, len))) {
         guard_step(g, GUARD_RESUMED); /* the request was taken back */
         goto out;
     }
@@ -180,7 +223,11 @@ static int capture(struct ctrl *c, uint16_t id, const char *config, size_t clen,
         goto out;
     }
     paused = true;
-    /* the pages written since round 0 began, and the tables it had to leave */
+    if ((rc = hs.rc)) {
+        snprintf(why, len, "copying pages during the suspend: %s", strerror(-rc));
+        goto out;
+    }
+    /* the pages written since the last round began, and the tables it had to leave */
     if ((rc = clean(c, id, bitmap, nbits, &dirty)))
         goto out;
     rep->round_pages[rep->rounds++] = dirty;

@@ -42,6 +42,12 @@ int domain_shutdown_code(struct ctrl *c, uint16_t domid)
 
 int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, size_t len)
 {
+    return suspend_domain_with(c, domid, timeout_ms, NULL, NULL, why, len);
+}
+
+int suspend_domain_with(struct ctrl *c, uint16_t domid, int timeout_ms, int (*between)(void *arg),
+                        void *arg, char *why, size_t len)
+{
     char path[96], *v;
     uint32_t vlen;
     double end = now_ms() + timeout_ms;
@@ -71,6 +77,9 @@ int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, si
                 free(v);
             }
         }
+        if (between && between(arg) > 0)
+            continue; /* more to do: look again at once */
+        between = NULL;
         nap();
     }
     code = domain_shutdown_code(c, domid);

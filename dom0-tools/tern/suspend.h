@@ -13,6 +13,10 @@ struct ctrl;
  * says what happened: -ETIMEDOUT (no answer within timeout_ms; the request is taken back),
  * -ECANCELED (it shut down for another reason), or the error of a call. */
 int suspend_domain(struct ctrl *c, uint16_t domid, int timeout_ms, char *why, size_t len);
+/* suspend_domain with work while the guest takes the request: between(arg) runs instead of
+ * a nap at each look until it returns 0 (nothing left to do) or less. */
+int suspend_domain_with(struct ctrl *c, uint16_t domid, int timeout_ms, int (*between)(void *arg),
+                        void *arg, char *why, size_t len);
 /* Resumes a suspended domain in place: its suspend hypercall returns 1 ("cancelled"), so
  * the guest carries on with its devices as they were. 0 or -errno. running_at (if not
  * NULL) gets now_ms() of the moment it is let run. */
