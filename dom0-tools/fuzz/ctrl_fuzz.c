@@ -2,8 +2,9 @@
  * tern-fuzz-ctrl: the control interface from dom0 user space, fed random and mutated
  * arguments: domctl and sysctl with random commands, ids, fields and pointers (into our
  * buffers, unmapped memory and the hypervisor's range), foreign reservations, foreign
- * pins of random frames, and event channels for random domains. Every call must return;
- * the hypervisor must stay up. Domains it manages to create are destroyed at the end.
+ * pins of random frames, event channels for random domains, and the restore's stage.
+ * Every call must return; the hypervisor must stay up. Domains and stages it manages to
+ * create are destroyed at the end.
  * usage: tern-fuzz-ctrl ITERATIONS [SEED]
  */
 #include <errno.h>
@@ -67,6 +68,49 @@ static uint16_t some_domain(void)
     return rnd() % 4 ? ids[rnd() % (sizeof(ids) / sizeof(ids[0]))] : (uint16_t)rnd();
 }
 
+static uint32_t stage_ids[64]; /* stages it made, dropped at the end */
+static unsigned int nstages;
+static unsigned long stage_ok[4]; /* accepted, by op */
+
+/* The restore's stage: ids it made or random ones, pfns and frames that are its own or
+ * anyone's, buffers good and bad, adoption by any domain. */
+static long fuzz_stage(struct call *c, struct xen_sysctl *s)
+{
+    struct xen_sysctl_stage *st = &s->u.stage;
+    uint64_t *pfns = (uint64_t *)(buf + BUF - 8192), *mfns = pfns + 512;
+    long rc;
+
+    s->cmd = XEN_SYSCTL_stage;
+    st->op = (uint32_t)(rnd() % 5);
+    if (nstages && rnd() % 2)
+        st->id = stage_ids[rnd() % nstages];
+    if (rnd() % 2) {
+        st->max_pages = rnd() % 64;
+        st->max_pfn = rnd() % 0x10000;
+    }
+    st->num = (uint32_t)(rnd() % 4 ? rnd() % 9 : rnd());
+    if (rnd() % 2)
+        st->_pad = 0;
+    if (rnd() % 2)
+        st->domid = some_domain();
+    for (unsigned int i = 0; i < 8; i++) {
+        pfns[i] = rnd() % 2 ? rnd() % 0x10000 : rnd();
+        if (rnd() % 3)
+            mfns[i] = rnd() % 2 ? ~0ull : rnd() % 0x80000; /* else a frame a put gave back */
+    }
+    if (rnd() % 4)
+        st->pfns = pfns;
+    if (rnd() % 4)
+        st->mfns = mfns;
+    st->buffer = rnd() % 2 ? (uint64_t)(uintptr_t)buf : some_pointer();
+    rc = call_hypercall(c, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)s, 0, 0, 0, 0);
+    if (!rc && st->op == XEN_SYSCTL_STAGE_CREATE && nstages < 64)
+        stage_ids[nstages++] = st->id;
+    if (!rc && st->op <= XEN_SYSCTL_STAGE_DROP)
+        stage_ok[st->op]++;
+    return rc;
+}
+
 static void fill_random(void *p, size_t n)
 {
     uint8_t *b = p;
@@ -128,6 +172,8 @@ static long fuzz_one(struct call *c, unsigned int op, uint8_t *arg)
             s->u.getdomaininfolist._pad2 = 0;
             s->u.getdomaininfolist.max_domains = (uint32_t)(rnd() % 600);
         }
+        if (rnd() % 4 == 0)
+            return fuzz_stage(c, s);
         return call_hypercall(c, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)s, 0, 0, 0, 0);
     }
     case 2: { /* another domain's memory: populate, decrease, query */
@@ -210,8 +256,17 @@ int main(int argc, char **argv)
         for (unsigned int i = 0; i < n; i++)
             made += !ctrl_domain_destroy(&ctl, doms[i].domain);
     }
+    /* and no stage it made (the hypervisor would drop them after 10 s anyway) */
+    for (unsigned int i = 0; i < nstages; i++) {
+        struct xen_sysctl op = { .cmd = XEN_SYSCTL_stage };
+        op.u.stage.op = XEN_SYSCTL_STAGE_DROP;
+        op.u.stage.id = stage_ids[i];
+        ctrl_sysctl(&ctl, &op);
+    }
     for (unsigned int op = 0; op < NOPS; op++)
         printf("tern-fuzz-ctrl: %-10s %8lu accepted %8lu refused\n", names[op], ok[op], refused[op]);
+    printf("tern-fuzz-ctrl: stage %lu created %lu put %lu adopted %lu dropped\n", stage_ok[0], stage_ok[1],
+           stage_ok[2], stage_ok[3]);
     printf("tern-fuzz-ctrl: %lu calls, %u domains it made destroyed\n", iters, made);
     ctrl_close(&ctl);
     return 0;
