@@ -50,8 +50,7 @@ struct saver {
     uint64_t *stage_pfn;
     uint8_t *stage_type;
     uint64_t stage_cap, stage_n, stage_used; /* room, entries, frames */
-    uint64_t stage_cut[8];  /* where each capture began: a pfn may be in two of them */
-    unsigned int stage_ncut;
+    unsigned int stage_takes; /* captures in the room: more than one may hold a pfn twice */
     struct saved_vcpu *vcpus; /* info.max_vcpu_id + 1 of them */
     uint8_t *shinfo;
     xen_domctl_getdomaininfo_t info;
@@ -430,23 +429,22 @@ int save_stage_reserve(struct saver *s, uint64_t pages)
     return 0;
 }
 
-/* What the room holds into the stream, in the order it was taken, and the room emptied. */
+static int keep_last_copies(struct saver *s);
+
+/* What the room holds into the stream, each page's last copy only, and the room emptied. */
 static int flush_stage(struct saver *s)
 {
     uint64_t used = 0;
-    int rc = 0;
+    int rc = keep_last_copies(s);
 
-    for (uint64_t i = 0, cut = 0, n; i < s->stage_n && !rc; i += n) {
-        while (cut < s->stage_ncut && s->stage_cut[cut] <= i)
-            cut++;
-        uint64_t end = cut < s->stage_ncut ? s->stage_cut[cut] : s->stage_n;
-        n = end - i < BATCH ? end - i : BATCH;
+    for (uint64_t i = 0; i < s->stage_n && !rc; i += BATCH) {
+        size_t n = s->stage_n - i < BATCH ? (size_t)(s->stage_n - i) : BATCH;
         rc = emit_batch(s, s->stage_pfn + i, s->stage_type + i, n, s->stage + used * PAGE);
         for (size_t k = 0; k < n; k++)
             used += s->stage_type[i + k] != TERN_PAGE_ABSENT;
     }
     s->stage_n = s->stage_used = 0;
-    s->stage_ncut = 0;
+    s->stage_takes = 1; /* a capture that filled the room goes on in it */
     return rc;
 }
 
@@ -471,47 +469,43 @@ static int capture_batch(struct saver *s, const uint64_t *want, size_t n)
     return rc;
 }
 
-/* A new capture begins: no batch written from the room may span two (a batch with a pfn
- * twice is refused by the reader). */
-static bool capture_cut(struct saver *s)
-{
-    if (s->stage_ncut == sizeof(s->stage_cut) / sizeof(s->stage_cut[0]))
-        return false;
-    s->stage_cut[s->stage_ncut++] = s->stage_n;
-    return true;
-}
-
 int save_capture(struct saver *s, const uint8_t *bitmap)
 {
-    int rc = capture_cut(s) ? each_batch(s, bitmap, false, capture_batch) : -ENOSPC;
+    int rc;
+
+    s->stage_takes++;
+    rc = each_batch(s, bitmap, false, capture_batch);
 
     return rc ? rc : read_rest(s);
 }
 
 uint64_t save_stage_room(const struct saver *s)
 {
-    /* (the last cut is kept for the stop) */
-    return s->stage_ncut + 2 > sizeof(s->stage_cut) / sizeof(s->stage_cut[0]) ? 0 : s->stage_cap - s->stage_n;
+    return s->stage_cap - s->stage_n;
 }
 
 int save_capture_live(struct saver *s, const uint8_t *bitmap)
 {
-    return capture_cut(s) ? each_batch(s, bitmap, true, capture_batch) : -ENOSPC;
+    s->stage_takes++;
+    return each_batch(s, bitmap, true, capture_batch);
 }
 
 /* Only the last copy of each page goes out: the rounds of a suspend handshake copied pages
- * the stop may have copied again, and the store would keep every version. The room is
- * compacted in place (after the stop; without memory for that, every copy goes, the last
- * one last). */
-static void keep_last_copies(struct saver *s)
+ * the stop may have copied again (a batch may not hold a pfn twice, and the store would
+ * keep every version). The room is compacted in place, after the stop. */
+static int keep_last_copies(struct saver *s)
 {
-    uint8_t *seen = s->stage_ncut > 1 ? calloc(s->p2m.nr / 8 + 1, 1) : NULL;
-    uint8_t *drop = seen ? calloc(s->stage_n + 1, 1) : NULL;
+    uint8_t *seen, *drop;
     uint64_t w = 0, wused = 0, rused = 0;
 
-    if (!drop) {
+    if (s->stage_takes < 2)
+        return 0;
+    seen = calloc(s->p2m.nr / 8 + 1, 1);
+    drop = calloc(s->stage_n + 1, 1);
+    if (!seen || !drop) {
         free(seen);
-        return;
+        free(drop);
+        return fail(s, -ENOMEM, "no memory to sort the stop's pages");
     }
     for (uint64_t i = s->stage_n; i-- > 0;) {
         uint64_t pfn = s->stage_pfn[i];
@@ -531,17 +525,15 @@ static void keep_last_copies(struct saver *s)
     }
     s->stage_n = w;
     s->stage_used = wused;
-    s->stage_ncut = 0; /* no page twice any more */
+    s->stage_takes = 1;
     free(seen);
     free(drop);
+    return 0;
 }
 
 int save_flush(struct saver *s)
 {
-    int rc;
-
-    keep_last_copies(s);
-    rc = flush_stage(s);
+    int rc = flush_stage(s);
 
     return rc ? rc : write_rest(s);
 }

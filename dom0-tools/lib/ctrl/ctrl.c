@@ -42,16 +42,6 @@ int ctrl_domctl(struct ctrl *c, struct xen_domctl *op)
     return rc < 0 ? (int)rc : 0;
 }
 
-static int sysctl(struct ctrl *c, uint32_t cmd)
-{
-    long rc;
-
-    c->sysctl->cmd = cmd;
-    c->sysctl->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-    rc = call_hypercall(c->call, __HYPERVISOR_sysctl, (uint64_t)(uintptr_t)c->sysctl, 0, 0, 0, 0);
-    return rc < 0 ? (int)rc : 0;
-}
-
 int ctrl_sysctl(struct ctrl *c, struct xen_sysctl *op)
 {
     long rc;
@@ -65,12 +55,11 @@ int ctrl_sysctl(struct ctrl *c, struct xen_sysctl *op)
 
 int ctrl_physinfo(struct ctrl *c, struct xen_sysctl_physinfo *out)
 {
-    int rc;
+    struct xen_sysctl op = { .cmd = XEN_SYSCTL_physinfo };
+    int rc = ctrl_sysctl(c, &op);
 
-    memset(c->sysctl, 0, sizeof(*c->sysctl));
-    rc = sysctl(c, XEN_SYSCTL_physinfo);
     if (!rc)
-        *out = c->sysctl->u.physinfo;
+        *out = op.u.physinfo;
     return rc;
 }
 
@@ -83,13 +72,13 @@ int ctrl_domain_list(struct ctrl *c, uint16_t first, xen_domctl_getdomaininfo_t 
 
     if (!buf)
         return -ENOMEM;
-    memset(c->sysctl, 0, sizeof(*c->sysctl));
-    c->sysctl->u.getdomaininfolist.first_domain = first;
-    c->sysctl->u.getdomaininfolist.max_domains = max;
-    c->sysctl->u.getdomaininfolist.buffer = buf;
-    rc = sysctl(c, XEN_SYSCTL_getdomaininfolist);
+    struct xen_sysctl op = { .cmd = XEN_SYSCTL_getdomaininfolist };
+    op.u.getdomaininfolist.first_domain = first;
+    op.u.getdomaininfolist.max_domains = max;
+    op.u.getdomaininfolist.buffer = buf;
+    rc = ctrl_sysctl(c, &op);
     if (!rc) {
-        *n = c->sysctl->u.getdomaininfolist.num_domains;
+        *n = op.u.getdomaininfolist.num_domains;
         if (*n > max)
             rc = -EPROTO;
         else
