@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "config.h"
 #include "monitor.h"
+#include "spawn.h"
 #include "state.h"
 #include "xsdom.h"
 
@@ -233,23 +234,12 @@ int monitor_run(uint16_t domid)
 }
 
 /* Starts the monitor detached from the caller's session and terminal. */
+static int run(void *arg)
+{
+    return monitor_run(*(const uint16_t *)arg);
+}
+
 int monitor_spawn(uint16_t domid)
 {
-    pid_t pid = fork();
-
-    if (pid < 0)
-        return -errno;
-    if (pid > 0)
-        return waitpid(pid, NULL, 0) < 0 ? -errno : 0;
-    setsid();
-    if (fork() != 0)
-        _exit(0);
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-    }
-    signal(SIGHUP, SIG_IGN);
-    _exit(monitor_run(domid));
+    return spawn_detached(run, &domid);
 }
