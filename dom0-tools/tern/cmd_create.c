@@ -36,8 +36,9 @@ static void print_config(const struct domain_config *cfg)
     for (unsigned int i = 0; i < cfg->nr_vifs; i++)
         printf("vif %u mac=%s bridge=%s\n", i, cfg->vif[i].mac, cfg->vif[i].bridge);
     for (unsigned int i = 0; i < cfg->nr_disks; i++)
-        printf("disk %s devid=%u %s:%s %s\n", cfg->disk[i].vdev, cfg->disk[i].devid,
-               cfg->disk[i].phy ? "phy" : "file", cfg->disk[i].target, cfg->disk[i].writable ? "w" : "r");
+        printf("disk %s devid=%u %s:%s %s%s\n", cfg->disk[i].vdev, cfg->disk[i].devid,
+               cfg->disk[i].phy ? "phy" : "file", cfg->disk[i].target, cfg->disk[i].writable ? "w" : "r",
+               cfg->disk[i].qdisk ? " backendtype=qdisk" : "");
 }
 
 static int check(struct ctrl *c, const struct domain_config *cfg)

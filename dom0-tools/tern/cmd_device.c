@@ -237,7 +237,7 @@ static int network_detach(int argc, char **argv)
 }
 
 /* Calls row(t, devid) for each device of kind the domain has in dom0's backend. */
-static void each_device(struct target *t, const char *kind, void (*row)(struct target *, const char *))
+static void each_device(struct target *t, const char *kind, void (*row)(struct target *, const char *, const char *))
 {
     char dir[96], *names;
     unsigned int count;
@@ -247,12 +247,13 @@ static void each_device(struct target *t, const char *kind, void (*row)(struct t
         return;
     const char *n = names;
     for (unsigned int i = 0; i < count; i++, n += strlen(n) + 1)
-        row(t, n);
+        row(t, kind, n);
     free(names);
 }
 
-static void vif_row(struct target *t, const char *devid)
+static void vif_row(struct target *t, const char *kind, const char *devid)
 {
+    (void)kind;
     char *mac = leaf(t, true, "vif", devid, "mac"), *bridge = leaf(t, true, "vif", devid, "bridge");
     char ifname[32];
 
@@ -264,13 +265,13 @@ static void vif_row(struct target *t, const char *devid)
     free(bridge);
 }
 
-static void vbd_row(struct target *t, const char *devid)
+static void vbd_row(struct target *t, const char *kind, const char *devid)
 {
-    char *vdev = leaf(t, true, "vbd", devid, "dev"), *mode = leaf(t, true, "vbd", devid, "mode");
-    char *node = leaf(t, true, "vbd", devid, "node"), *params = leaf(t, true, "vbd", devid, "params");
+    char *vdev = leaf(t, true, kind, devid, "dev"), *mode = leaf(t, true, kind, devid, "mode");
+    char *node = leaf(t, true, kind, devid, "node"), *params = leaf(t, true, kind, devid, "params");
 
     printf("%-6s %-10s %-4s %-12s %-12s %-12s %s\n", vdev, devid, mode,
-           state_name(leaf_int(t, true, "vbd", devid, "state")),
+           state_name(leaf_int(t, true, kind, devid, "state")),
            state_name(leaf_int(t, false, "vbd", devid, "state")), node, params);
     free(vdev);
     free(mode);
@@ -293,6 +294,7 @@ static int device_list(int argc, char **argv, const char *kind)
         printf("%-6s %-10s %-4s %-12s %-12s %-12s %s\n", "Vdev", "Devid", "Mode", "Backend", "Frontend", "Node",
                "Target");
         each_device(&t, "vbd", vbd_row);
+        each_device(&t, "qdisk", vbd_row);
     }
     xs_close(&t.x);
     return CLI_OK;
@@ -318,7 +320,7 @@ static int block_attach(int argc, char **argv)
     struct domain_config one;
     struct vbd_dev dev;
     struct target t;
-    char err[400], be[128];
+    char err[400];
     int rc;
 
     if (argc != 3)
@@ -331,8 +333,7 @@ static int block_attach(int argc, char **argv)
     one.nr_disks = 1;
     if (open_target("block-attach", argv[1], &t))
         return CLI_FAIL;
-    snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", t.domid, one.disk[0].devid);
-    if (devxs_exists(&t.x, be)) {
+    if (vbd_kind(&t.x, t.domid, one.disk[0].devid)) {
         cli_err("block-attach %s: it has a %s already", t.name, one.disk[0].vdev);
         rc = -EEXIST;
     } else if ((rc = vbd_prepare(&t.x, &one, &dev, err, sizeof(err)))) {
@@ -343,6 +344,9 @@ static int block_attach(int argc, char **argv)
             cli_err("block-attach %s: cannot write the disk's entries: %s", t.name, strerror(-rc));
             vbd_detach(&t.x, t.domid, one.disk[0].devid, true);
             vbd_unprepare(&one, &dev);
+        } else if ((rc = vbd_start(&one, t.domid, err, sizeof(err)))) {
+            cli_err("block-attach %s: %s", t.name, err);
+            vbd_detach(&t.x, t.domid, one.disk[0].devid, true);
         } else {
             printf("%s: %s (%s) on %s\n", t.name, one.disk[0].vdev, one.disk[0].writable ? "w" : "r",
                    dev.node);

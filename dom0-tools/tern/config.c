@@ -170,18 +170,22 @@ unsigned int config_vdev_devid(const char *vdev)
 /* "file:PATH,VDEV,MODE" or "phy:DEV,VDEV,MODE" (a bare PATH is file:). */
 static int parse_disk(struct parser *p, const char *spec, struct disk_config *d)
 {
-    char buf[CONFIG_STR], *f[4], *save = NULL;
+    char buf[CONFIG_STR], *f[5], *save = NULL;
     int n = 0;
 
     snprintf(buf, sizeof(buf), "%s", spec);
-    for (char *t = strtok_r(buf, ",", &save); t && n < 4; t = strtok_r(NULL, ",", &save)) {
+    for (char *t = strtok_r(buf, ",", &save); t && n < 5; t = strtok_r(NULL, ",", &save)) {
         while (*t == ' ')
             t++;
         f[n++] = t;
     }
-    if (n != 3)
-        return bad(p, "disk: '%s' is not TARGET,VDEV,MODE (file:/var/lib/tern/g.img,xvda,w)", spec);
+    if (n != 3 && n != 4)
+        return bad(p, "disk: '%s' is not TARGET,VDEV,MODE[,backendtype=qdisk|phy] (file:/var/lib/tern/g.img,xvda,w)",
+                   spec);
     d->phy = !strncmp(f[0], "phy:", 4);
+    d->qdisk = n == 4 && !strcmp(f[3], "backendtype=qdisk");
+    if (n == 4 && strcmp(f[3], "backendtype=phy") && (!d->qdisk || d->phy))
+        return bad(p, "disk: '%s' is not backendtype=phy or backendtype=qdisk (qdisk only for files)", f[3]);
     const char *target = d->phy ? f[0] + 4 : !strncmp(f[0], "file:", 5) ? f[0] + 5 : f[0];
     if (target[0] != '/')
         return bad(p, "disk: '%s' is not an absolute path", target);

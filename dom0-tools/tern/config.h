@@ -22,13 +22,16 @@ struct vif_config {
 
 #define MAX_DISKS 8
 
-/* One `disk = [ 'file:/var/lib/tern/NAME.img,xvda,w' ]` entry: a raw image file (through a
- * loop device) or, with phy:, a block device; the guest's name for it; w or r. */
+/* One `disk = [ 'file:/var/lib/tern/NAME.img,xvda,w' ]` entry: a raw image file or, with
+ * phy:, a block device; the guest's name for it; w or r; optionally backendtype=phy (the
+ * default: Linux's blkback, a file through a loop device) or backendtype=qdisk (files only:
+ * Tern's own user-space backend, diskback.c). */
 struct disk_config {
     char target[CONFIG_STR];
     char vdev[16];
     unsigned int devid; /* Xen's number for vdev, as blkfront decodes it */
     bool phy, writable;
+    bool qdisk;         /* served by diskback rather than blkback */
 };
 
 struct domain_config {

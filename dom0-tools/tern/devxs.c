@@ -46,6 +46,12 @@ long devxs_now_ms(void)
     return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* The frontend's directory for a backend kind: a qdisk (user-space disk backend) serves a vbd. */
+static const char *front_kind(const char *kind)
+{
+    return strcmp(kind, "qdisk") ? kind : "vbd";
+}
+
 /* Waits (bounded) until the backend at be reached Closed (6), letting go of the rings and
  * its device on the way, and done() agrees. */
 static bool wait_closed(struct xs *x, const char *be, uint16_t domid, const char *devid,
@@ -80,7 +86,7 @@ void devxs_teardown(struct xs *x, const char *kind, uint16_t domid,
         snprintf(be, sizeof(be), "%s/%s", dir, name);
         devxs_put(x, 0, be, "online", "0");
         devxs_put(x, 0, be, "state", "5");
-        snprintf(path, sizeof(path), "/local/domain/%u/device/%s/%s", domid, kind, name);
+        snprintf(path, sizeof(path), "/local/domain/%u/device/%s/%s", domid, front_kind(kind), name);
         xs_rm(x, 0, path);
     }
     name = names;
@@ -120,7 +126,7 @@ int devxs_detach(struct xs *x, const char *kind, uint16_t domid, unsigned int de
 
     snprintf(id, sizeof(id), "%u", devid);
     snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u/%u", kind, domid, devid);
-    snprintf(fe, sizeof(fe), "/local/domain/%u/device/%s/%u", domid, kind, devid);
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/%s/%u", domid, front_kind(kind), devid);
     if (!devxs_exists(x, be))
         return -ENOENT;
     /* Closing asks the frontend to let go; with online 0 the backend then unregisters */

@@ -20,7 +20,7 @@ int devxs_read_int(struct xs *x, const char *path, int def);
 long devxs_now_ms(void);
 
 /*
- * Closes every device of `kind` ("vif", "vbd") of domid: online=0, backend state 5, the
+ * Closes every device of `kind` ("vif", "vbd", "qdisk": a vbd served by diskback) of domid: online=0, backend state 5, the
  * frontend's entries removed (the domain is going: it is cut off, not asked). Then for each,
  * waits (bounded) until the backend reached state 6 and done(domid, devid, ctx) agrees, runs
  * after(x, backend path, ctx) if given, and removes the backend's entries.

@@ -1,13 +1,15 @@
 /*
  * Guests' disks. Entries (as Xen's toolstack and its block script leave them; blkback and
  * blkfront read them), for disk DEVID (Xen's number for the guest's name, xvda = 51712):
- *   /local/domain/0/backend/vbd/D/DEVID  dom0's, readable by D: frontend, frontend-id,
- *       online, params, script, mode, type=phy, dev, device-type, removable, bootable, node,
+ *   /local/domain/0/backend/KIND/D/DEVID dom0's, readable by D: frontend, frontend-id,
+ *       online, params, script, mode, type, dev, device-type, removable, bootable, node,
  *       physical-device (major:minor in hex, what blkback waits for), hotplug-status, state 1
  *   /local/domain/D/device/vbd/DEVID     D's, readable by dom0: backend, backend-id,
  *       virtual-device, device-type, trusted, state 1
- * The loop device is attached before the entries are written, so physical-device is there
- * from the start and blkback opens the device as soon as it probes.
+ * KIND is qdisk for an image served by Tern's own backend (diskback.c, started once the
+ * entries are in; no node, no physical-device), vbd for Linux's blkback: a phy: device, or an
+ * image attached to a loop device before the entries are written, so physical-device is
+ * there from the start and blkback opens the device as soon as it probes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,7 @@
 
 #include "../lib/xs/xs.h"
 #include "devxs.h"
+#include "diskback.h"
 #include "vbd.h"
 
 
@@ -39,26 +42,29 @@ static int fail(char *why, size_t len, int rc, const char *fmt, ...)
     return rc;
 }
 
+static const char *const kinds[2] = { "vbd", "qdisk" };
+
 /* Another domain's use of target that this one's conflicts with: its domid, or -1. */
-static int conflict(struct xs *x, const char *target, int writable)
+static int conflict_in(struct xs *x, const char *kind, const char *target, int writable)
 {
     char *doms, *devs, path[256];
     unsigned int nd, nv;
     int who = -1;
 
-    if (xs_directory(x, 0, "/local/domain/0/backend/vbd", &doms, &nd))
+    snprintf(path, sizeof(path), "/local/domain/0/backend/%s", kind);
+    if (xs_directory(x, 0, path, &doms, &nd))
         return -1;
     const char *d = doms;
     for (unsigned int i = 0; who < 0 && i < nd; i++, d += strlen(d) + 1) {
-        snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%s", d);
+        snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%s", kind, d);
         if (xs_directory(x, 0, path, &devs, &nv))
             continue;
         const char *v = devs;
         for (unsigned int j = 0; who < 0 && j < nv; j++, v += strlen(v) + 1) {
             char p[320];
-            snprintf(p, sizeof(p), "/local/domain/0/backend/vbd/%s/%s/params", d, v);
+            snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%s/%s/params", kind, d, v);
             char *params = devxs_read(x, p);
-            snprintf(p, sizeof(p), "/local/domain/0/backend/vbd/%s/%s/mode", d, v);
+            snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%s/%s/mode", kind, d, v);
             char *mode = devxs_read(x, p);
             if (params && mode && !strcmp(params, target) && (writable || mode[0] == 'w'))
                 who = atoi(d);
@@ -69,6 +75,13 @@ static int conflict(struct xs *x, const char *target, int writable)
     }
     free(doms);
     return who;
+}
+
+static int conflict(struct xs *x, const char *target, int writable)
+{
+    int who = conflict_in(x, kinds[0], target, writable);
+
+    return who >= 0 ? who : conflict_in(x, kinds[1], target, writable);
 }
 
 /* Attaches path to a free loop device. */
@@ -160,6 +173,8 @@ int vbd_prepare(struct xs *x, const struct domain_config *cfg, struct vbd_dev *d
             snprintf(devs[i].node, sizeof(devs[i].node), "%s", d->target);
             devs[i].major = major(st.st_rdev);
             devs[i].minor = minor(st.st_rdev);
+        } else if (!rc && d->qdisk) {
+            snprintf(devs[i].node, sizeof(devs[i].node), "%s", d->target);
         } else if (!rc) {
             if ((rc = loop_attach(d->target, d->writable, &devs[i])))
                 snprintf(why, len, "disk %s: cannot attach %s to a loop device (%s)", d->vdev,
@@ -192,20 +207,23 @@ int vbd_write_one(struct xs *x, uint32_t tx, const struct disk_config *d, const 
 {
     char fe[128], be[128], own[16], ro[16];
     const char *fe_perms[2] = { own, "r0" }, *be_perms[2] = { "n0", ro };
+    int rc;
 
     snprintf(own, sizeof(own), "n%u", domid);
     snprintf(ro, sizeof(ro), "r%u", domid);
     snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", domid, d->devid);
-    snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, d->devid);
-    return xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
+    snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u/%u", d->qdisk ? "qdisk" : "vbd", domid, d->devid);
+    rc = xs_mkdir(x, tx, be) ?: xs_set_perms(x, tx, be, be_perms, 2) ?:
            devxs_put(x, tx, be, "frontend", "%s", fe) ?: devxs_put(x, tx, be, "frontend-id", "%u", domid) ?:
            devxs_put(x, tx, be, "online", "1") ?: devxs_put(x, tx, be, "params", "%s", d->target) ?:
            devxs_put(x, tx, be, "script", "tern") ?: devxs_put(x, tx, be, "mode", "%s", d->writable ? "w" : "r") ?:
-           devxs_put(x, tx, be, "type", "phy") ?: devxs_put(x, tx, be, "dev", "%s", d->vdev) ?:
+           devxs_put(x, tx, be, "type", "%s", d->qdisk ? "qdisk" : "phy") ?: devxs_put(x, tx, be, "dev", "%s", d->vdev) ?:
            devxs_put(x, tx, be, "device-type", "disk") ?: devxs_put(x, tx, be, "removable", "0") ?:
-           devxs_put(x, tx, be, "bootable", "1") ?: devxs_put(x, tx, be, "node", "%s", dev->node) ?:
-           devxs_put(x, tx, be, "physical-device", "%x:%x", dev->major, dev->minor) ?:
-           devxs_put(x, tx, be, "hotplug-status", "connected") ?:
+           devxs_put(x, tx, be, "bootable", "1") ?: devxs_put(x, tx, be, "hotplug-status", "connected");
+    if (!rc && !d->qdisk)
+        rc = devxs_put(x, tx, be, "node", "%s", dev->node) ?:
+             devxs_put(x, tx, be, "physical-device", "%x:%x", dev->major, dev->minor);
+    return rc ?:
            xs_mkdir(x, tx, fe) ?: xs_set_perms(x, tx, fe, fe_perms, 2) ?:
            devxs_put(x, tx, fe, "backend", "%s", be) ?: devxs_put(x, tx, fe, "backend-id", "0") ?:
            devxs_put(x, tx, fe, "virtual-device", "%u", d->devid) ?:
@@ -235,12 +253,37 @@ static void loop_release(struct xs *x, const char *be, void *ctx)
     free(node);
 }
 
+int vbd_start(const struct domain_config *cfg, uint16_t domid, char *why, size_t len)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; !rc && i < cfg->nr_disks; i++)
+        if (cfg->disk[i].qdisk && (rc = diskback_spawn(domid, cfg->disk[i].devid)))
+            snprintf(why, len, "disk %s: cannot start its backend (%s)", cfg->disk[i].vdev, strerror(-rc));
+    return rc;
+}
+
 void vbd_teardown(struct xs *x, uint16_t domid)
 {
     devxs_teardown(x, "vbd", domid, NULL, loop_release, NULL);
+    devxs_teardown(x, "qdisk", domid, NULL, NULL, NULL);
 }
 
 int vbd_detach(struct xs *x, uint16_t domid, unsigned int devid, bool force)
 {
-    return devxs_detach(x, "vbd", domid, devid, force, NULL, loop_release, NULL);
+    int rc = devxs_detach(x, "vbd", domid, devid, force, NULL, loop_release, NULL);
+
+    return rc == -ENOENT ? devxs_detach(x, "qdisk", domid, devid, force, NULL, NULL, NULL) : rc;
+}
+
+const char *vbd_kind(struct xs *x, uint16_t domid, unsigned int devid)
+{
+    char be[96];
+
+    for (unsigned int k = 0; k < 2; k++) {
+        snprintf(be, sizeof(be), "/local/domain/0/backend/%s/%u/%u", kinds[k], domid, devid);
+        if (devxs_exists(x, be))
+            return kinds[k];
+    }
+    return NULL;
 }

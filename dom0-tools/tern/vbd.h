@@ -1,5 +1,6 @@
-/* Guests' disks: blkfront in the guest, Linux's blkback in dom0 over a block device (an
- * image file through a loop device, or phy: a device of dom0's), joined through xenstore. */
+/* Guests' disks: blkfront in the guest; in dom0 Tern's own backend over an image file
+ * (qdisk, diskback.c) or Linux's blkback over a block device (phy: a device of dom0's, or an
+ * image through a loop device), joined through xenstore. */
 #ifndef TERN_VBD_H
 #define TERN_VBD_H
 
@@ -13,7 +14,8 @@ struct xs;
 
 /* What vbd_prepare set up for one disk. */
 struct vbd_dev {
-    char node[32];        /* the block device blkback opens: /dev/loopN or the phy: device */
+    char node[CONFIG_STR]; /* the block device blkback opens (/dev/loopN, the phy: device), or
+                            * the image diskback serves */
     unsigned int major, minor;
     int loop;             /* N of /dev/loopN that we attached, or -1 */
 };
@@ -33,10 +35,15 @@ int vbd_write_entries(struct xs *x, uint32_t tx, const struct domain_config *cfg
 /* The entries of one disk. */
 int vbd_write_one(struct xs *x, uint32_t tx, const struct disk_config *d, const struct vbd_dev *dev,
                   uint16_t domid);
+/* After the entries are committed: starts the backend of each qdisk disk. 0, or -errno with
+ * why. */
+int vbd_start(const struct domain_config *cfg, uint16_t domid, char *why, size_t len);
+/* "vbd" or "qdisk": where disk devid of domid has its backend entries; NULL if nowhere. */
+const char *vbd_kind(struct xs *x, uint16_t domid, unsigned int devid);
 /* Takes disk devid from a running guest (see devxs_detach) and detaches its loop device. */
 int vbd_detach(struct xs *x, uint16_t domid, unsigned int devid, bool force);
-/* Closes every disk of the domain, waits (bounded) for blkback to let go, detaches the loop
- * devices and removes the backend entries. */
+/* Closes every disk of the domain, waits (bounded) for its backend to let go, detaches the
+ * loop devices and removes the backend entries. */
 void vbd_teardown(struct xs *x, uint16_t domid);
 
 #endif

@@ -89,6 +89,8 @@ int xsdom_setup(const struct domain_config *cfg, const struct build_result *r, c
     }
     else if ((rc = xs_introduce(&x, r->domid, r->store_mfn, r->store_port)))
         snprintf(why, len, "xenstored cannot take its store ring (%s)", strerror(-rc));
+    else
+        rc = vbd_start(cfg, r->domid, why, len);
     xs_close(&x);
     return rc;
 }
