@@ -156,32 +156,38 @@ def test_guest_disks_through_blkback():
     """An image file in dom0 as a guest's xvda (loop device, blkback, blkfront): a guest makes
     ext4 on it and writes 4 MiB of known data, dom0 finds them in the image, a second guest
     reads them back, a third gets the disk read-only and cannot write it; an image one guest
-    writes is refused to others; nothing is left attached or in the store afterwards.
+    writes is refused to others; nothing is left attached or in the store afterwards. The
+    same again with Tern's own backend (backendtype=qdisk: no loop device; no backend process
+    left afterwards).
     Then a running guest is given a vif (it pings dom0) and a disk (it reads known data and
     writes a mark), each listed, then taken away again: the guest sees each go, the mark is in
     the image, nothing is left in dom0. The example config with a vif and a disk answers at its
     address with both connected. Last, a hostile blkfront (wrong requests, a frame it
     does not own, an event flood, garbage, a ring overflow) beside a Linux guest writing its
     disk (once done it ignores a request to close: block-detach leaves it the disk, -f takes
-    it away), and a hostile netfront (wrong frames, a flood, a fatal request) beside one pinging
+    it away), against blkback and again against Tern's backend, and a hostile netfront (wrong frames, a flood, a fatal request) beside one pinging
     dom0: only the hostile ones fail."""
     evil = [os.path.join(BUILD, "tests", "guests", f"xs_hostile_{k}.elf") for k in ("blk", "net")]
     run = boot("exit=debug loglvl=info", smp=2, mem=1024, cpu=CPU, timeout=1200,
                modules=dom0("tern.script=vbd") +
                [f"{e}|tern.file=/usr/lib/tern/tests/{os.path.basename(e)}" for e in evil])
     r = results(run)
-    for name in ("vbd_exclusive", "vwrite", "vbd_image", "vread", "vro", "vbd_gone", "hotplug_net",
-                 "hotplug_net_gone", "hotplug_vif", "hotplug_disk", "hotplug_disk_gone", "hotplug_vbd",
-                 "example_server", "hostile_blk_bystander", "hostile_blk", "hostile_blk_detach",
+    disk = ("vbd_exclusive", "vwrite", "vbd_image", "vread", "vro", "vbd_gone")
+    for name in disk + tuple("q" + n for n in disk) + (
+                 "hotplug_net", "hotplug_net_gone", "hotplug_vif", "hotplug_disk", "hotplug_disk_gone",
+                 "hotplug_vbd", "example_server", "hostile_blk_bystander", "hostile_blk", "hostile_blk_detach",
+                 "hostile_qblk_bystander", "hostile_qblk", "hostile_qblk_detach",
                  "hostile_net_bystander", "hostile_net"):
         assert r.get(name, ("missing",))[0] == "PASS", (name, r.get(name), run.text[-5000:])
-    # the hostile frontends' own verdicts: every wrong request failed, then they were cut off
-    for k in ("blk", "net"):
+    # the hostile frontends' own verdicts (blk against blkback, then Tern's backend): every
+    # wrong request failed, then they were cut off
+    for k, n in (("blk", 2), ("net", 1)):
         verdict = [l for l in run.lines if f"TEST-RESULT xs_hostile_{k}:" in l]
-        assert len(verdict) == 1 and "SUCCESS" in verdict[0], (verdict, run.text[-5000:])
-    wrote = r["vwrite"][1].split()[1]
-    assert wrote.startswith("md5=") and all(wrote in r[n][1] for n in ("vbd_image", "vread", "vro"))
-    assert "ro=1" in r["vro"][1] and "ro=0" in r["vread"][1]
+        assert len(verdict) == n and all("SUCCESS" in v for v in verdict), (verdict, run.text[-5000:])
+    for q in ("", "q"):
+        wrote = r[q + "vwrite"][1].split()[1]
+        assert wrote.startswith("md5=") and all(wrote in r[q + n][1] for n in ("vbd_image", "vread", "vro"))
+        assert "ro=1" in r[q + "vro"][1] and "ro=0" in r[q + "vread"][1]
     assert "FATAL TRAP" not in run.text and run.rc == EXIT_SUCCESS
 
 

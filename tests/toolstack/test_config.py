@@ -63,6 +63,15 @@ def test_disk_kinds_and_modes(tmp_path):
     assert "disk xvdd devid=51760 file:/ro.img r" in out
 
 
+def test_disk_backend_types(tmp_path):
+    """Files go to blkback through a loop device unless backendtype=qdisk asks for Tern's own
+    backend; backendtype=phy says the default aloud."""
+    out = parsed(tmp_path, 'name = "g"\nkernel = "/k"\n'
+                 'disk = [ "/a.img,xvda,w,backendtype=qdisk", "/b.img,xvdb,r,backendtype=phy" ]\n')
+    assert "disk xvda devid=51712 file:/a.img w backendtype=qdisk" in out
+    assert "disk xvdb devid=51728 file:/b.img r" in out
+
+
 @pytest.mark.parametrize("line,why", [
     ('vif = [ "mac=01:00:5e:00:00:01" ]', "vif: '01:00:5e:00:00:01' is not a unicast MAC"),
     ('vif = [ "mac=00:16:3e:zz:00:01" ]', "is not a unicast MAC"),
@@ -75,6 +84,8 @@ def test_disk_kinds_and_modes(tmp_path):
     ('disk = [ "/a.img,hda,w" ]', "'hda' is not a guest disk name"),
     ('disk = [ "/a.img,xvda0,w" ]', "'xvda0' is not a guest disk name"),
     ('disk = [ "/a.img,xvda,x" ]', "mode 'x' is not w or r"),
+    ('disk = [ "/a.img,xvda,w,backendtype=tap" ]', "'backendtype=tap' is not backendtype=phy or"),
+    ('disk = [ "phy:/dev/vdb,xvda,w,backendtype=qdisk" ]', "(qdisk only for files)"),
     ('disk = [ "/a.img,xvda,w", "/b.img,xvda,r" ]', "disk: xvda given twice"),
 ])
 def test_bad_device_lines_name_file_and_line(tmp_path, line, why):

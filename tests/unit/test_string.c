@@ -12,16 +12,16 @@ static int sign(int x)
     return (x > 0) - (x < 0);
 }
 
-/* Every length 0..64 at every alignment, against a byte-wise model. */
+/* Every length 0..160 at every alignment, against a byte-wise model. */
 static void test_memcpy_alignments(void)
 {
-    unsigned char src[96], dst[96], ref[96];
+    unsigned char src[176], dst[176], ref[176];
 
     for (unsigned i = 0; i < sizeof(src); i++)
         src[i] = (unsigned char)(i * 7 + 3);
     for (unsigned so = 0; so < 8; so++)
         for (unsigned d = 0; d < 8; d++)
-            for (unsigned n = 0; n <= 64; n++) {
+            for (unsigned n = 0; n <= 160; n++) {
                 memset(dst, 0xAA, sizeof(dst));
                 memset(ref, 0xAA, sizeof(ref));
                 for (unsigned i = 0; i < n; i++)
