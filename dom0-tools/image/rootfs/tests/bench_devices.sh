@@ -1,7 +1,8 @@
 # Figures for bench_devices, in one boot: dom0 -> dom0 over its own loopback (round trip, 64 MiB
 # over TCP) and dom0's direct I/O to an image through a loop device (64 MiB written, read,
 # the median of three rounds);
-# then a guest does the same through its vif and its disk (that image, via blkback).
+# then a guest does the same through its vif and its disk (that image, via blkback), and
+# another its disk through Tern's own backend.
 . /tests/lib.sh
 img=/var/lib/tern/bench.img
 listen() { # a TCP sink on port 5000 (busybox nc ends at EOF of its input: a FIFO held open)
@@ -37,4 +38,11 @@ n=0
 while tern list | grep -q '^bench ' && [ $n -lt 6000 ]; do n=$((n + 1)); sleep 0.1; done
 ended $sink 1
 grep "TERN-BENCH" /var/log/tern/bench.log | sed 's/^.*TERN-BENCH /TERN-BENCH guest_/'
+
+# the same disk through Tern's own backend (backendtype=qdisk), disk figures only
+linux_cfg /tmp/benchq.cfg benchq 256 "tern.script=devbench" "disk = [ 'file:$img,xvdb,w,backendtype=qdisk' ]"
+tern create /tmp/benchq.cfg > /dev/null || echo "TERN-BENCH-FAILED tern create (qdisk)"
+n=0
+while tern list | grep -q '^benchq ' && [ $n -lt 6000 ]; do n=$((n + 1)); sleep 0.1; done
+grep "TERN-BENCH" /var/log/tern/benchq.log | sed 's/^.*TERN-BENCH /TERN-BENCH qdisk_/'
 rm -f "$img"
