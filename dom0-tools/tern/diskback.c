@@ -83,6 +83,7 @@ static void fatal(struct diskback *b, const char *why)
 
 static void disconnect(struct diskback *b)
 {
+    diskmap_clear(&b->ring);
     if (b->port >= 0)
         evtchn_unbind(&b->ev, (uint32_t)b->port);
     b->port = -1;
@@ -144,6 +145,7 @@ static int connect_ring(struct diskback *b)
     b->ring.sring = p;
     b->ring.req_cons = b->ring.rsp_prod = 0;
     b->ring.broken = false;
+    b->ring.persistent = fe_int(b, "feature-persistent", 0) == 1;
     if ((b->port = evtchn_bind_interdomain(&b->ev, b->ring.domid, (uint32_t)port)) < 0) {
         b->port = -1;
         disconnect(b);
@@ -155,8 +157,9 @@ static int connect_ring(struct diskback *b)
         return -1;
     }
     b->state = 4;
-    say(b, "connected: ring-ref %d, event channel %d, %llu sectors%s", ref, port,
-        (unsigned long long)(b->ring.size / 512), b->ring.writable ? "" : ", read-only");
+    say(b, "connected: ring-ref %d, event channel %d, %llu sectors%s%s", ref, port,
+        (unsigned long long)(b->ring.size / 512), b->ring.writable ? "" : ", read-only",
+        b->ring.persistent ? ", persistent grants" : "");
     return 0;
 }
 
@@ -257,7 +260,7 @@ static int write_features(struct xs *x, uint32_t tx, const void *arg)
 {
     const struct diskback *b = arg;
 
-    return devxs_put(x, tx, b->be, "feature-flush-cache", "1") ?:
+    return devxs_put(x, tx, b->be, "feature-flush-cache", "1") ?: devxs_put(x, tx, b->be, "feature-persistent", "1") ?:
            devxs_put(x, tx, b->be, "feature-max-indirect-segments", "%u", DISKRING_MAX_INDIRECT) ?:
            devxs_put(x, tx, b->be, "state", "2");
 }

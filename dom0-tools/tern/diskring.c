@@ -90,6 +90,7 @@ struct move {
     uint16_t offset, len;
     uint16_t job;
     bool read;
+    uint8_t *page;    /* the guest's page mapped here (persistent grants), else NULL */
 };
 
 static struct job jobs[SLOTS];
@@ -182,6 +183,11 @@ static void fetch_indirect(struct diskring *r, unsigned int n)
         struct job *j = &jobs[i];
         if (j->op != OP_INDIRECT || j->status)
             continue;
+        const uint8_t *page = r->persistent ? diskmap_get(r, j->indirect_gref) : NULL;
+        if (page) {
+            memcpy(indirect[i], page, j->nr * sizeof(struct seg));
+            continue;
+        }
         at[c] = i;
         copy_entry(r, c++, j->indirect_gref, 0, (uint16_t)(j->nr * sizeof(struct seg)), false);
     }
@@ -217,30 +223,45 @@ static void plan(struct diskring *r, unsigned int i, uint32_t *count)
             j->status = RSP_ERROR;
             return;
         }
-        moves[*count + s] = (struct move){ pos, g.gref, off, len, (uint16_t)i, j->data_op == OP_READ };
+        moves[*count + s] = (struct move){ pos, g.gref, off, len, (uint16_t)i, j->data_op == OP_READ,
+                                          r->persistent ? diskmap_get(r, g.gref) : NULL };
         pos += len;
     }
     *count += j->nr;
 }
 
-/* Moves [0, count) through the bounce pages, a bounce-full at a time; a failed copy fails
- * its request only. */
+/* Moves [0, count): a mapped page with one memcpy; the others through the bounce pages, a
+ * bounce-full at a time, a failed copy failing its request only. */
 static void run_moves(struct diskring *r, uint32_t count)
 {
-    for (uint32_t from = 0; from < count; from += DISKRING_BOUNCE) {
-        uint32_t n = count - from < DISKRING_BOUNCE ? count - from : DISKRING_BOUNCE;
-        const struct move *m = moves + from;
-        for (uint32_t k = 0; k < n; k++) {
-            if (m[k].read)
-                memcpy(bounce(r, k), r->image + m[k].pos, m[k].len);
-            copy_entry(r, k, m[k].gref, m[k].offset, m[k].len, m[k].read);
+    uint32_t n = 0, at[DISKRING_BOUNCE];
+
+    for (uint32_t i = 0; i <= count; i++) {
+        if (i < count && moves[i].page) {
+            const struct move *m = &moves[i];
+            if (m->read)
+                memcpy(m->page + m->offset, r->image + m->pos, m->len);
+            else
+                memcpy(r->image + m->pos, m->page + m->offset, m->len);
+            continue;
         }
-        int rc = grant_copy(r, n);
-        for (uint32_t k = 0; k < n; k++) {
-            if (rc || copies[k].status)
-                jobs[m[k].job].status = RSP_ERROR;
-            else if (!m[k].read)
-                memcpy(r->image + m[k].pos, bounce(r, k), m[k].len);
+        if (i < count) {
+            const struct move *m = &moves[i];
+            if (m->read)
+                memcpy(bounce(r, n), r->image + m->pos, m->len);
+            copy_entry(r, n, m->gref, m->offset, m->len, m->read);
+            at[n++] = i;
+        }
+        if (n == DISKRING_BOUNCE || (i == count && n)) {
+            int rc = grant_copy(r, n);
+            for (uint32_t k = 0; k < n; k++) {
+                const struct move *m = &moves[at[k]];
+                if (rc || copies[k].status)
+                    jobs[m->job].status = RSP_ERROR;
+                else if (!m->read)
+                    memcpy(r->image + m->pos, bounce(r, k), m->len);
+            }
+            n = 0;
         }
     }
 }
