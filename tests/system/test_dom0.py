@@ -184,6 +184,8 @@ def test_guest_disks_through_blkback():
     for k, n in (("blk", 2), ("net", 1)):
         verdict = [l for l in run.lines if f"TEST-RESULT xs_hostile_{k}:" in l]
         assert len(verdict) == n and all("SUCCESS" in v for v in verdict), (verdict, run.text[-5000:])
+    # Linux's blkfront and tern-diskback agree on persistent grants (the hostile one does not)
+    assert re.search(r"tern-diskback: domain \d+ disk 51712: connected: .*persistent grants", run.text)
     for q in ("", "q"):
         wrote = r[q + "vwrite"][1].split()[1]
         assert wrote.startswith("md5=") and all(wrote in r[q + n][1] for n in ("vbd_image", "vread", "vro"))
