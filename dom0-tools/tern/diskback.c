@@ -23,9 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <public/grant_table.h> /* grant_ref_t and domid_t, which gntdev.h expects */
 #include <xen/gntalloc.h>
-#include <xen/gntdev.h>
 
 #include "../lib/evtchn/evtchn.h"
 #include "../lib/xs/xs.h"
@@ -88,9 +86,7 @@ static void disconnect(struct diskback *b)
         evtchn_unbind(&b->ev, (uint32_t)b->port);
     b->port = -1;
     if (b->ring.sring) {
-        struct ioctl_gntdev_unmap_grant_ref u = { .index = b->gnt_index, .count = 1 };
-        munmap(b->ring.sring, 4096);
-        ioctl(b->ring.gnt, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+        diskmap_drop(b->ring.gnt, b->ring.sring, b->gnt_index);
         b->ring.sring = NULL;
     }
 }
@@ -129,17 +125,9 @@ static int connect_ring(struct diskback *b)
         fatal(b, "frontend gave no ring-ref or event-channel");
         return -1;
     }
-    struct ioctl_gntdev_map_grant_ref m = { .count = 1, .refs[0] = { .domid = b->ring.domid, .ref = (uint32_t)ref } };
-    if (ioctl(b->ring.gnt, IOCTL_GNTDEV_MAP_GRANT_REF, &m)) {
-        fatal(b, "cannot map the frontend's ring");
-        return -1;
-    }
-    b->gnt_index = m.index;
-    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b->ring.gnt, (off_t)m.index);
-    if (p == MAP_FAILED) {
-        struct ioctl_gntdev_unmap_grant_ref u = { .index = m.index, .count = 1 };
-        ioctl(b->ring.gnt, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-        fatal(b, "the frontend's ring-ref is not a page it granted us");
+    void *p = diskmap_one(b->ring.gnt, b->ring.domid, (uint32_t)ref, &b->gnt_index);
+    if (!p) {
+        fatal(b, "cannot map the frontend's ring-ref (not a page it granted us?)");
         return -1;
     }
     b->ring.sring = p;

@@ -33,6 +33,30 @@ static unsigned int bucket(uint32_t gref)
     return (gref * 2654435761u) % BUCKETS;
 }
 
+uint8_t *diskmap_one(int gnt, uint16_t domid, uint32_t gref, uint64_t *index)
+{
+    struct ioctl_gntdev_map_grant_ref m = { .count = 1, .refs[0] = { .domid = domid, .ref = gref } };
+
+    if (ioctl(gnt, IOCTL_GNTDEV_MAP_GRANT_REF, &m))
+        return NULL;
+    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, gnt, (off_t)m.index);
+    if (va == MAP_FAILED) { /* not a page the domain granted us (writable) */
+        struct ioctl_gntdev_unmap_grant_ref u = { .index = m.index, .count = 1 };
+        ioctl(gnt, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+        return NULL;
+    }
+    *index = m.index;
+    return va;
+}
+
+void diskmap_drop(int gnt, void *va, uint64_t index)
+{
+    struct ioctl_gntdev_unmap_grant_ref u = { .index = index, .count = 1 };
+
+    munmap(va, 4096);
+    ioctl(gnt, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+}
+
 uint8_t *diskmap_get(struct diskring *r, uint32_t gref)
 {
     if (!r->map && !(r->map = calloc(1, sizeof(*r->map))))
@@ -45,16 +69,11 @@ uint8_t *diskmap_get(struct diskring *r, uint32_t gref)
     }
     if (r->map->count >= DISKMAP_MAX || gref == UINT32_MAX)
         return NULL;
-    struct ioctl_gntdev_map_grant_ref m = { .count = 1, .refs[0] = { .domid = r->domid, .ref = gref } };
-    if (ioctl(r->gnt, IOCTL_GNTDEV_MAP_GRANT_REF, &m))
+    uint64_t index;
+    uint8_t *va = diskmap_one(r->gnt, r->domid, gref, &index);
+    if (!va)
         return NULL;
-    void *va = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r->gnt, (off_t)m.index);
-    if (va == MAP_FAILED) {
-        struct ioctl_gntdev_unmap_grant_ref u = { .index = m.index, .count = 1 };
-        ioctl(r->gnt, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
-        return NULL;
-    }
-    r->map->e[b] = (struct diskmap_entry){ gref + 1, va, m.index };
+    r->map->e[b] = (struct diskmap_entry){ gref + 1, va, index };
     r->map->count++;
     return va;
 }
@@ -67,9 +86,7 @@ void diskmap_clear(struct diskring *r)
         struct diskmap_entry *e = &r->map->e[b];
         if (!e->gref_plus1)
             continue;
-        struct ioctl_gntdev_unmap_grant_ref u = { .index = e->index, .count = 1 };
-        munmap(e->va, 4096);
-        ioctl(r->gnt, IOCTL_GNTDEV_UNMAP_GRANT_REF, &u);
+        diskmap_drop(r->gnt, e->va, e->index);
     }
     free(r->map);
     r->map = NULL;

@@ -46,6 +46,10 @@ bool diskring_serve(struct diskring *r, char *why, unsigned int len);
 /* Persistent grants (diskmap.c): the frontend's page gref mapped here (mapped now if new),
  * or NULL when it cannot be or too many are; and letting go of them all (disconnect). */
 uint8_t *diskmap_get(struct diskring *r, uint32_t gref);
+/* One page domid granted us, mapped through gntdev fd gnt (its offset in *index), or NULL;
+ * and unmapping it. The ring page goes the same way. */
+uint8_t *diskmap_one(int gnt, uint16_t domid, uint32_t gref, uint64_t *index);
+void diskmap_drop(int gnt, void *va, uint64_t index);
 void diskmap_clear(struct diskring *r);
 
 #endif
